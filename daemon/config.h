@@ -1,0 +1,121 @@
+#pragma once
+// trustgate's configuration: one TOML file plus an optional drop-in folder (*.toml, read in
+// name order). Secrets are never inline: each is a path to a file, resolved relative to
+// $CREDENTIALS_DIRECTORY when set and the path is relative, else to the main config file.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "mapping/mapping_config.h"
+
+namespace trustgate {
+
+struct LdapUserSchema {
+  std::string base;
+  std::string filter = "(objectClass=inetOrgPerson)";
+  std::string id_attr = "entryUUID";
+  std::string username_attr = "uid";
+  std::string display_name_attr = "cn";
+  std::string email_attr = "mail";
+  // A user is disabled when this attribute has one of `disabled_values` (case-insensitive).
+  std::string disabled_attr;  // empty: nobody is disabled by attribute
+  std::vector<std::string> disabled_values = {"TRUE", "disabled"};
+};
+
+struct LdapGroupSchema {
+  std::string base;
+  std::string filter = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))";
+  std::string id_attr = "entryUUID";
+  std::string name_attr = "cn";
+  std::vector<std::string> member_attrs = {"member", "uniqueMember"};
+  std::string member_uid_attr = "memberUid";
+};
+
+struct SourceConfig {
+  std::string name;
+  std::string type;  // "ldif", "ldap", "ad"
+  std::string file_path;          // ldif
+  std::string config_file;        // where this source was declared (for errors)
+
+  // ldap / ad
+  std::string url;                // ldap://, ldaps://, ldapi://
+  bool start_tls = false;
+  std::string bind_dn;
+  std::string bind_password_file; // resolved path; the password is read at connect time
+  bool sasl_external = false;
+  std::string ca_file;
+  bool tls_verify = true;         // certificate verification; off only when explicitly set
+  int page_size = 500;
+  int timeout_seconds = 30;
+  LdapUserSchema users;
+  LdapGroupSchema groups;
+  bool incremental = true;        // syncrepl (ldap) / uSNChanged polling (ad)
+  int reconcile_seconds = 3600;   // periodic full reconcile
+};
+
+struct SafetyConfig {
+  std::size_t max_grant_removals = 500;  // refuse a revision removing more grants than this
+  double max_grant_removal_share = 0.2;  // ... or more than this share of current grants
+};
+
+enum class ClientKind { Site, School, Admin };
+
+struct ClientConfig {
+  std::string id;
+  ClientKind kind = ClientKind::Site;
+  std::string institution;  // School clients: the institution it is bound to
+  std::string secret_file;  // resolved path
+};
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:8470";
+  std::string tls_cert_file, tls_key_file, tls_client_ca_file;  // TLS when cert+key set
+  bool require_client_cert = false;
+  std::size_t max_body_bytes = 64 * 1024;
+  int max_connections = 256;
+  int idle_timeout_seconds = 10;
+  int threads = 8;
+};
+
+struct HandoffConfig {
+  int ttl_seconds = 30;  // at most 300
+};
+
+struct Config {
+  std::string path;  // the main file
+  std::string database = "/var/lib/trustgate/trustgate.db";
+  std::string log_level = "info";
+  int sync_interval_seconds = 300;
+  int batch_millis = 200;  // incremental changes are batched this long before an apply
+  SafetyConfig safety;
+  HttpConfig http;
+  HandoffConfig handoff;
+  std::vector<SourceConfig> sources;
+  std::vector<ClientConfig> clients;
+  MappingConfig mapping;
+};
+
+struct ConfigIssue {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+  std::string key;  // dotted: "rule[2].institutions", "source.ad.url"
+  std::string message;
+};
+
+struct ConfigLoad {
+  std::optional<Config> config;       // set only when `issues` is empty
+  std::vector<ConfigIssue> issues;    // every problem found, not just the first
+};
+
+// Reads and validates `path` and its drop-in folder (`<path>.d/` unless `dropin_dir` given).
+ConfigLoad load_config(const std::string& path, std::optional<std::string> dropin_dir = {});
+
+// "file:line: key: message"
+std::string format_issue(const ConfigIssue& issue);
+
+// Reads a secret file (trailing newline stripped). Error never includes the content.
+Result<std::string> read_secret(const std::string& path);
+
+}  // namespace trustgate

@@ -1,0 +1,91 @@
+#pragma once
+// The durable truth: a SQLite file holding the access model of the current revision, the
+// revision history, manual associations and per-source resume state. Thread-safe: one
+// connection behind a mutex.
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "mapping/access_model.h"
+#include "mapping/manual_association.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace trustgate {
+
+struct RevisionInfo {
+  std::int64_t number = 0;
+  std::int64_t applied_at = 0;  // unix seconds
+  std::string sources;          // comma-separated source names that contributed
+  std::size_t users = 0, institutions = 0, clusters = 0, grants = 0;
+  std::string summary;  // ModelDiff::summary() against the previous revision
+  bool forced = false;  // applied with an operator's override of the safety checks
+};
+
+struct StoredRevision {
+  RevisionInfo info;
+  AccessModel model;  // as applied: WITHOUT manual associations
+};
+
+struct ApplyOptions {
+  std::string sources;
+  std::string summary;
+  bool forced = false;
+  // Per-source resume state written in the same transaction (source name -> state).
+  std::vector<std::pair<std::string, std::string>> source_states;
+};
+
+class Store {
+ public:
+  // Opens or creates the file, runs pending migrations. Fails with a clear Error (never
+  // throws) when the file is unreadable, not a trustgate store, or from a newer version.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, const Clock& clock);
+  ~Store();
+
+  static constexpr int kSchemaVersion = 1;
+  int schema_version() const;
+
+  // Applies `model` as a new revision in ONE transaction: a reader (or a process killed
+  // midway) sees the previous revision or the new one, never a mix.
+  Result<RevisionInfo> apply(const AccessModel& model, const ApplyOptions& options);
+
+  // The current revision, or nullopt in an empty store.
+  Result<std::optional<StoredRevision>> load_current();
+  Result<std::optional<RevisionInfo>> current_info();
+  Result<std::vector<RevisionInfo>> revisions(std::size_t limit);
+
+  Result<void> add_manual(const ManualAssociation& a);  // idempotent
+  // true when a matching manual association existed and was removed.
+  Result<bool> remove_manual(const std::string& user_id, AssociationKind kind,
+                             const std::string& target);
+  Result<std::vector<ManualAssociation>> manual_associations();
+
+  Result<std::optional<std::string>> source_state(const std::string& source);
+
+  // Last successful sync (even one that changed nothing): the API's data_as_of.
+  Result<void> record_sync_success(std::int64_t at);
+  Result<std::optional<std::int64_t>> last_sync_success();
+
+  // For modules that keep their own tables in this file (tickets, audit): runs `fn` with the
+  // connection under the store's lock.
+  template <typename Fn>
+  auto with_db(Fn&& fn) {
+    std::lock_guard lock(mutex_);
+    return fn(*db_);
+  }
+
+ private:
+  Store(std::unique_ptr<SQLite::Database> db, const Clock& clock);
+  std::mutex mutex_;
+  std::unique_ptr<SQLite::Database> db_;  // GUARDED_BY(mutex_)
+  const Clock& clock_;
+};
+
+}  // namespace trustgate

@@ -1,0 +1,105 @@
+#pragma once
+// The access model: the domain's view of who may log in where, with provenance for every
+// grant. Pure values; ordered maps so that everything derived from it is deterministic.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trustgate {
+
+// "Login to MIS: Associated institutions".
+inline constexpr std::string_view kLoginPermission = "mis.login.associated_institutions";
+inline constexpr std::string_view kLoginPermissionName = "Login to MIS: Associated institutions";
+
+struct Permission {
+  std::string id;
+  std::string name;
+};
+
+struct Role {  // a business role
+  std::string id;
+  std::string name;
+  std::vector<std::string> permissions;  // permission ids
+};
+
+// When a school site may skip its own second factor for a handed-off login.
+enum class SecondFactorPolicy {
+  Always,   // always skip
+  WhenMfa,  // skip only when the MAT/LA login used MFA
+};
+
+struct Institution {
+  std::string id;  // e.g. a DfE URN
+  std::string name;
+  std::string mis_url;  // the school's MIS site: where the handoff redirects
+  SecondFactorPolicy skip_second_factor = SecondFactorPolicy::WhenMfa;
+};
+
+struct Cluster {
+  std::string id;
+  std::string name;
+  std::vector<std::string> institutions;  // institution ids
+};
+
+// Why a user holds a role or an association.
+struct Provenance {
+  enum class Kind { Rule, Manual };
+  Kind kind = Kind::Rule;
+  std::string rule;    // Kind::Rule: the rule id
+  std::string group;   // Kind::Rule: DN of the group the rule matched
+  // Kind::Rule: the nesting chain, user's direct group first, ending with `group`. Size 1 when
+  // the user is a direct member.
+  std::vector<std::string> chain;
+  std::string source;  // Kind::Rule: the directory source; Kind::Manual: who made it
+  bool operator==(const Provenance&) const = default;
+};
+
+enum class AssociationKind { Institution, Cluster, All };
+
+struct Association {
+  AssociationKind kind = AssociationKind::Institution;
+  std::string target;  // institution id or cluster id; empty for All
+  Provenance via;
+  bool operator==(const Association&) const = default;
+};
+
+struct RoleGrant {
+  std::string role;  // role id
+  Provenance via;
+  bool operator==(const RoleGrant&) const = default;
+};
+
+struct User {
+  std::string id;  // stable id
+  std::string username;
+  std::string display_name;
+  std::string email;
+  std::string dn;
+  std::string source;
+  bool enabled = true;
+  std::vector<RoleGrant> roles;
+  std::vector<Association> associations;
+};
+
+struct AccessModel {
+  std::map<std::string, Permission> permissions;
+  std::map<std::string, Role> roles;
+  std::map<std::string, Institution> institutions;
+  std::map<std::string, Cluster> clusters;
+  std::map<std::string, User> users;  // by stable id
+
+  // By stable id, else by username (case-insensitive). nullptr when unknown.
+  const User* find_user(std::string_view key) const;
+  const Institution* find_institution(std::string_view id) const;
+  // Total role grants + associations over all users (the unit the safety threshold counts).
+  std::size_t grant_count() const;
+};
+
+std::string_view to_string(AssociationKind k);
+std::optional<AssociationKind> association_kind_from_string(std::string_view s);
+std::string_view to_string(SecondFactorPolicy p);
+std::optional<SecondFactorPolicy> second_factor_policy_from_string(std::string_view s);
+
+}  // namespace trustgate

@@ -1,0 +1,33 @@
+#pragma once
+// The rule engine: directory snapshots + mapping config -> access model. Pure, deterministic:
+// the same inputs give the same model, whatever their order inside a snapshot.
+#include <string>
+#include <vector>
+
+#include "mapping/access_model.h"
+#include "mapping/directory_snapshot.h"
+#include "mapping/mapping_config.h"
+
+namespace trustgate {
+
+struct MappingWarning {
+  std::string rule;  // rule id, or empty
+  std::string message;
+};
+
+struct MappingResult {
+  AccessModel model;
+  std::vector<MappingWarning> warnings;  // e.g. a rule that matched no group, an unknown role
+  std::vector<std::vector<std::string>> cycles;  // nesting cycles found (group DNs)
+};
+
+// Institutions and clusters: those of the config plus those defined by institution rules.
+// Permissions: the config's plus the login permission. Users: all users of all snapshots
+// (disabled ones included, marked disabled). A user is granted a rule's roles and
+// associations when they are in a matching group directly or through nesting. Targets that
+// name an unknown role, institution or cluster are skipped with a warning. Duplicate grants
+// (same target, same provenance) are kept once.
+MappingResult map_directory(const std::vector<DirectorySnapshot>& snapshots,
+                            const MappingConfig& config);
+
+}  // namespace trustgate

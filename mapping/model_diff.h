@@ -1,0 +1,38 @@
+#pragma once
+// What changes between two access models, user by user. Pure. Used by `plan`, by the safety
+// checks before an apply, and for a revision's summary.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "mapping/access_model.h"
+
+namespace trustgate {
+
+struct UserDiff {
+  std::string user_id;
+  std::string username;
+  enum class Change { Added, Removed, Changed } change = Change::Changed;
+  std::vector<std::string> granted;  // human lines: "+ role teacher (rule r1)", "+ cluster primaries"
+  std::vector<std::string> revoked;  // "- institution 100001", "- enabled"
+  std::size_t grants_added = 0;      // role grants + associations gained
+  std::size_t grants_removed = 0;    // role grants + associations lost (a removed user: all)
+};
+
+struct ModelDiff {
+  std::vector<UserDiff> users;  // only users that change, sorted by user id
+  std::size_t users_added = 0, users_removed = 0, users_changed = 0;
+  std::size_t grants_added = 0, grants_removed = 0;
+  std::size_t institutions_added = 0, institutions_removed = 0;
+  std::size_t clusters_changed = 0;
+  bool empty() const { return users.empty() && institutions_added == 0 &&
+                              institutions_removed == 0 && clusters_changed == 0; }
+  // "users +3 -1 ~2, grants +10 -4, institutions +0 -0"
+  std::string summary() const;
+};
+
+// Grants are compared by (kind, target, provenance rule/group); enabling/disabling a user
+// counts as a change (disabling as one removed grant).
+ModelDiff diff_models(const AccessModel& before, const AccessModel& after);
+
+}  // namespace trustgate
