@@ -47,8 +47,8 @@ struct Cluster {
 struct Provenance {
   enum class Kind { Rule, Manual };
   Kind kind = Kind::Rule;
-  std::string rule;    // Kind::Rule: the rule id
-  std::string group;   // Kind::Rule: DN of the group the rule matched
+  std::string rule;   // Kind::Rule: the rule id
+  std::string group;  // Kind::Rule: DN of the group the rule matched
   // Kind::Rule: the nesting chain, user's direct group first, ending with `group`. Size 1 when
   // the user is a direct member.
   std::vector<std::string> chain;
@@ -96,6 +96,18 @@ struct AccessModel {
   // Total role grants + associations over all users (the unit the safety threshold counts).
   std::size_t grant_count() const;
 };
+
+// A total order on grants (for deterministic output): role/kind, target, then provenance.
+bool operator<(const Provenance& a, const Provenance& b);
+bool operator<(const RoleGrant& a, const RoleGrant& b);
+bool operator<(const Association& a, const Association& b);
+
+// Sorts a user's role grants and associations by the order above and drops exact duplicates.
+void canonicalize_grants(User& user);
+
+// ASCII case-insensitive equality and lower-casing (usernames, stable ids).
+bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view s);
 
 std::string_view to_string(AssociationKind k);
 std::optional<AssociationKind> association_kind_from_string(std::string_view s);

@@ -28,14 +28,19 @@ struct Decision {
   bool permission_ok = false;   // the login permission through some role
   bool association_ok = false;  // associated with the institution (when one was asked)
 
-  std::vector<RoleGrant> permission_via;         // the role grants that carry the permission
-  std::optional<Association> association_via;    // the association that grants the institution
+  std::vector<RoleGrant> permission_via;       // the role grants that carry the permission
+  std::optional<Association> association_via;  // the association that grants the institution
   std::string path;  // human: "via cluster Primaries (rule primaries, group CN=...)"
 };
 
 // Decision for `user_key` (id or username) at `institution_id`.
 Decision decide(const AccessModel& model, std::string_view user_key,
                 std::string_view institution_id);
+
+// The decision as three human lines, one per precondition in order (profile, permission,
+// association), each saying "met" or "not met" and why, e.g.
+// "associated institution: met, via cluster Primaries (rule primaries, group cn=...)".
+std::vector<std::string> explain(const Decision& d);
 
 // Every institution id the user is associated with (any route), sorted; ignores the
 // permission and enabled preconditions.

@@ -11,8 +11,10 @@ namespace trustgate {
 
 class GroupTree {
  public:
-  // `groups` are indexed by normalised DN; users by normalised DN and by username (for
-  // posixGroup memberUid). Member values that name neither a group nor a user are ignored.
+  // Keeps a reference to `groups`: it must outlive the tree.
+  // `groups` are indexed by normalised DN (when two share one, the lower stable id wins); users by
+  // normalised DN and by username (for posixGroup memberUid). Member values that name neither a
+  // group nor a user are ignored.
   GroupTree(const std::vector<DirectoryGroup>& groups, const std::vector<DirectoryUser>& users);
 
   // For one user (by index into the users vector given to the constructor): every group they
@@ -26,13 +28,24 @@ class GroupTree {
   std::vector<Membership> memberships_of_user(std::size_t user) const;
 
   // Every cycle in the nesting graph, each as group DNs (as written), reported once, starting
-  // from its lexicographically smallest normalised DN.
+  // from its lexicographically smallest normalised DN. Each group in a cycle is a member of
+  // the next one (and the last a member of the first). For every group and every group that
+  // contains it, the shortest cycle through that edge is reported (so a ring of groups, a
+  // self-membership, and several loops through one group are all reported); at most 1000.
+  // Nodes of a cycle are still resolved: memberships terminate and include every group once.
   std::vector<std::vector<std::string>> cycles() const;
 
  private:
+  // Groups in a stable order: by normalised DN, then stable id. Every adjacency list is sorted
+  // by rank, so that results do not depend on the order of the input vectors.
+  std::vector<std::size_t> rank_;  // group index -> rank
+  // Tarjan's strongly connected components of the parents_ graph; a group is in a cycle when
+  // its component has more than one group or it contains itself.
+  std::vector<std::size_t> component_;
+
   const std::vector<DirectoryGroup>& groups_;
-  std::vector<std::vector<std::size_t>> parents_;       // group -> groups that contain it
-  std::vector<std::vector<std::size_t>> user_groups_;   // user -> groups that contain it directly
+  std::vector<std::vector<std::size_t>> parents_;      // group -> groups that contain it
+  std::vector<std::vector<std::size_t>> user_groups_;  // user -> groups that contain it directly
 };
 
 }  // namespace trustgate

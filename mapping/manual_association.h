@@ -22,12 +22,18 @@ struct ManualAssociation {
 AccessModel with_manual(AccessModel model, const std::vector<ManualAssociation>& manual);
 
 // Why a removal of (kind, target) from a user is refused, if it is: a school the user has
-// only through a cluster ("cluster:<id>") or through a directory rule ("group:<dn>").
-// Empty when the user has a manual association that can be removed.
+// only through a cluster ("cluster:<id>") or through a directory rule ("group:<dn>"), or
+// ("all") through an all-institutions association. A school held directly through a rule
+// is reported as "group" before a cluster or "all" is considered.
+// removable when the user has a manual association (kind, target). Neither removable nor
+// blocked (all fields empty) when the user or the association is unknown.
 struct RemovalCheck {
-  bool removable = false;      // a manual association (kind, target) exists
-  std::string blocking_kind;   // "cluster" or "group" when not removable but granted otherwise
-  std::string blocking_name;   // the cluster's name/id or the group's DN
+  bool removable = false;     // a manual association (kind, target) exists
+  std::string blocking_kind;  // "cluster", "group" or "all" when granted otherwise
+  std::string blocking_name;  // the cluster's id or the group's DN; empty for "all"
+  // Human: "institution 100001 comes from cluster Primaries (primaries); remove the cluster".
+  // Empty when removable or when the user does not have (kind, target) at all.
+  std::string message;
 };
 RemovalCheck check_removal(const AccessModel& merged, const std::string& user_id,
                            AssociationKind kind, const std::string& target);

@@ -13,10 +13,13 @@ struct UserDiff {
   std::string user_id;
   std::string username;
   enum class Change { Added, Removed, Changed } change = Change::Changed;
-  std::vector<std::string> granted;  // human lines: "+ role teacher (rule r1)", "+ cluster primaries"
+  // Human lines: "+ role teacher (rule r1, group cn=...)", "+ cluster primaries (manual)".
+  std::vector<std::string> granted;
   std::vector<std::string> revoked;  // "- institution 100001", "- enabled"
   std::size_t grants_added = 0;      // role grants + associations gained
   std::size_t grants_removed = 0;    // role grants + associations lost (a removed user: all)
+  // Profile changes that grant nothing: "~ username: old -> new", "~ dn: ...".
+  std::vector<std::string> updated;
 };
 
 struct ModelDiff {
@@ -24,10 +27,15 @@ struct ModelDiff {
   std::size_t users_added = 0, users_removed = 0, users_changed = 0;
   std::size_t grants_added = 0, grants_removed = 0;
   std::size_t institutions_added = 0, institutions_removed = 0;
-  std::size_t clusters_changed = 0;
-  bool empty() const { return users.empty() && institutions_added == 0 &&
-                              institutions_removed == 0 && clusters_changed == 0; }
-  // "users +3 -1 ~2, grants +10 -4, institutions +0 -0"
+  std::size_t clusters_changed = 0;      // added, removed, or renamed / members changed
+  std::size_t institutions_changed = 0;  // name, MIS URL or second-factor policy changed
+  std::size_t roles_changed = 0;         // added, removed, or permissions changed
+  bool empty() const {
+    return users.empty() && institutions_added == 0 && institutions_removed == 0 &&
+           clusters_changed == 0 && institutions_changed == 0 && roles_changed == 0;
+  }
+  // "users +3 -1 ~2, grants +10 -4, institutions +0 -0"; then " ~N" after institutions,
+  // ", clusters ~N" and ", roles ~N" when those are non-zero.
   std::string summary() const;
 };
 

@@ -1,0 +1,102 @@
+#include "mapping/access_model.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace trustgate {
+
+const User* AccessModel::find_user(std::string_view key) const {
+  if (key.empty()) return nullptr;
+  if (auto it = users.find(std::string(key)); it != users.end()) return &it->second;
+  // A username shared by two users (e.g. from two sources) is ambiguous: answer "unknown"
+  // rather than pick one.
+  const User* found = nullptr;
+  for (const auto& [id, user] : users) {
+    if (!iequals(user.username, key)) continue;
+    if (found != nullptr) return nullptr;
+    found = &user;
+  }
+  return found;
+}
+
+const Institution* AccessModel::find_institution(std::string_view id) const {
+  auto it = institutions.find(std::string(id));
+  return it == institutions.end() ? nullptr : &it->second;
+}
+
+std::size_t AccessModel::grant_count() const {
+  std::size_t n = 0;
+  for (const auto& [id, user] : users) n += user.roles.size() + user.associations.size();
+  return n;
+}
+
+bool operator<(const Provenance& a, const Provenance& b) {
+  return std::tie(a.kind, a.rule, a.group, a.source, a.chain) <
+         std::tie(b.kind, b.rule, b.group, b.source, b.chain);
+}
+
+bool operator<(const RoleGrant& a, const RoleGrant& b) {
+  if (a.role != b.role) return a.role < b.role;
+  return a.via < b.via;
+}
+
+bool operator<(const Association& a, const Association& b) {
+  if (a.kind != b.kind) return a.kind < b.kind;
+  if (a.target != b.target) return a.target < b.target;
+  return a.via < b.via;
+}
+
+void canonicalize_grants(User& user) {
+  std::sort(user.roles.begin(), user.roles.end());
+  user.roles.erase(std::unique(user.roles.begin(), user.roles.end()), user.roles.end());
+  std::sort(user.associations.begin(), user.associations.end());
+  user.associations.erase(std::unique(user.associations.begin(), user.associations.end()),
+                          user.associations.end());
+}
+
+namespace {
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+std::string_view to_string(AssociationKind k) {
+  switch (k) {
+    case AssociationKind::Institution:
+      return "institution";
+    case AssociationKind::Cluster:
+      return "cluster";
+    case AssociationKind::All:
+      return "all";
+  }
+  return "institution";
+}
+
+std::optional<AssociationKind> association_kind_from_string(std::string_view s) {
+  if (s == "institution") return AssociationKind::Institution;
+  if (s == "cluster") return AssociationKind::Cluster;
+  if (s == "all") return AssociationKind::All;
+  return std::nullopt;
+}
+
+std::string_view to_string(SecondFactorPolicy p) {
+  return p == SecondFactorPolicy::Always ? "always" : "when_mfa";
+}
+
+std::optional<SecondFactorPolicy> second_factor_policy_from_string(std::string_view s) {
+  if (s == "always") return SecondFactorPolicy::Always;
+  if (s == "when_mfa") return SecondFactorPolicy::WhenMfa;
+  return std::nullopt;
+}
+
+}  // namespace trustgate

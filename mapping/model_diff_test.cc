@@ -1,0 +1,148 @@
+#include "mapping/model_diff.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "mapping/mapper.h"
+#include "mapping/test_fixtures.h"
+
+namespace trustgate {
+namespace {
+
+using testing::by_dn;
+using ::testing::ElementsAre;
+using testing::group_dn;
+using ::testing::IsEmpty;
+using testing::la_config;
+using testing::make_group;
+using testing::make_rule;
+using testing::make_user;
+using testing::snapshot;
+using testing::user_dn;
+
+MappingConfig diff_config() {
+  auto config = la_config();
+  auto teachers = make_rule("r1", by_dn(group_dn("Teachers")));
+  teachers.roles = {"teacher"};
+  auto primaries = make_rule("prim", by_dn(group_dn("Primary Staff")));
+  primaries.clusters = {"primaries"};
+  auto cedar = make_rule("cedar", by_dn(group_dn("Cedar Staff")));
+  cedar.institutions = {"100003"};
+  config.rules = {teachers, primaries, cedar};
+  return config;
+}
+
+TEST(ModelDiff, IdenticalModelsHaveAnEmptyDiff) {
+  auto m = map_directory(
+               {snapshot("ad", {make_user("alice")}, {make_group("Teachers", {user_dn("alice")})})},
+               diff_config())
+               .model;
+  const ModelDiff d = diff_models(m, m);
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(d.summary(), "users +0 -0 ~0, grants +0 -0, institutions +0 -0");
+}
+
+TEST(ModelDiff, UsersAddedRemovedAndChangedWithHumanLines) {
+  const auto config = diff_config();
+  auto before =
+      map_directory({snapshot("ad", {make_user("alice"), make_user("bob"), make_user("carol")},
+                              {make_group("Teachers", {user_dn("alice"), user_dn("bob")}),
+                               make_group("Cedar Staff", {user_dn("alice")})})},
+                    config)
+          .model;
+  auto after =
+      map_directory({snapshot("ad", {make_user("alice"), make_user("carol"), make_user("dave")},
+                              {make_group("Teachers", {user_dn("alice"), user_dn("dave")}),
+                               make_group("Primary Staff", {user_dn("alice")})})},
+                    config)
+          .model;
+  const ModelDiff d = diff_models(before, after);
+  ASSERT_EQ(d.users.size(), 3u);  // carol does not change
+  EXPECT_EQ(d.users[0].user_id, "id-alice");
+  EXPECT_EQ(d.users[0].change, UserDiff::Change::Changed);
+  EXPECT_THAT(d.users[0].granted, ElementsAre("+ cluster primaries (rule prim, group " +
+                                              group_dn("Primary Staff") + ")"));
+  EXPECT_THAT(d.users[0].revoked, ElementsAre("- institution 100003 (rule cedar, group " +
+                                              group_dn("Cedar Staff") + ")"));
+  EXPECT_EQ(d.users[1].user_id, "id-bob");
+  EXPECT_EQ(d.users[1].change, UserDiff::Change::Removed);
+  EXPECT_EQ(d.users[1].grants_removed, 1u);
+  EXPECT_THAT(d.users[1].revoked,
+              ElementsAre("- role teacher (rule r1, group " + group_dn("Teachers") + ")"));
+  EXPECT_EQ(d.users[2].user_id, "id-dave");
+  EXPECT_EQ(d.users[2].change, UserDiff::Change::Added);
+  EXPECT_EQ(d.users[2].grants_added, 1u);
+
+  EXPECT_EQ(d.users_added, 1u);
+  EXPECT_EQ(d.users_removed, 1u);
+  EXPECT_EQ(d.users_changed, 1u);
+  EXPECT_EQ(d.grants_added, 2u);
+  EXPECT_EQ(d.grants_removed, 2u);
+  EXPECT_EQ(d.summary(), "users +1 -1 ~1, grants +2 -2, institutions +0 -0");
+}
+
+TEST(ModelDiff, DisablingCountsAsOneRemovedGrant) {
+  const auto config = diff_config();
+  auto groups = std::vector<DirectoryGroup>{make_group("Teachers", {user_dn("alice")})};
+  auto before = map_directory({snapshot("ad", {make_user("alice")}, groups)}, config).model;
+  auto after = map_directory({snapshot("ad", {make_user("alice", false)}, groups)}, config).model;
+  const ModelDiff d = diff_models(before, after);
+  ASSERT_EQ(d.users.size(), 1u);
+  EXPECT_THAT(d.users[0].revoked, ElementsAre("- enabled"));
+  EXPECT_EQ(d.grants_removed, 1u);
+  const ModelDiff back = diff_models(after, before);
+  EXPECT_THAT(back.users[0].granted, ElementsAre("+ enabled"));
+  EXPECT_EQ(back.grants_added, 1u);
+}
+
+TEST(ModelDiff, ANewNestingChainIsNoChangeInAccess) {
+  const auto config = diff_config();
+  auto before =
+      map_directory(
+          {snapshot("ad", {make_user("alice")}, {make_group("Teachers", {user_dn("alice")})})},
+          config)
+          .model;
+  auto after = map_directory({snapshot("ad", {make_user("alice")},
+                                       {make_group("Teachers", {group_dn("Maths")}),
+                                        make_group("Maths", {user_dn("alice")})})},
+                             config)
+                   .model;
+  EXPECT_TRUE(diff_models(before, after).empty());
+}
+
+TEST(ModelDiff, ProfileChangesAreListedWithoutGrantCounts) {
+  const auto config = diff_config();
+  auto renamed = make_user("alice");
+  renamed.display_name = "Alice Smith";
+  auto before = map_directory({snapshot("ad", {make_user("alice")}, {})}, config).model;
+  auto after = map_directory({snapshot("ad", {renamed}, {})}, config).model;
+  const ModelDiff d = diff_models(before, after);
+  ASSERT_EQ(d.users.size(), 1u);
+  EXPECT_THAT(d.users[0].updated, ElementsAre("~ display name: User alice -> Alice Smith"));
+  EXPECT_THAT(d.users[0].granted, IsEmpty());
+  EXPECT_EQ(d.grants_added + d.grants_removed, 0u);
+  EXPECT_EQ(d.users_changed, 1u);
+}
+
+TEST(ModelDiff, InstitutionsClustersAndRolesAreCounted) {
+  AccessModel before = map_directory({}, la_config()).model;
+  AccessModel after = before;
+  after.institutions.erase("100005");
+  after.institutions["100006"] = Institution{"100006", "Fern", "", SecondFactorPolicy::WhenMfa};
+  after.institutions["100007"] = Institution{"100007", "Gorse", "", SecondFactorPolicy::WhenMfa};
+  after.institutions["100001"].skip_second_factor = SecondFactorPolicy::Always;
+  after.clusters["primaries"].institutions.push_back("100006");
+  after.roles["viewer"].permissions.push_back(std::string(kLoginPermission));
+  const ModelDiff d = diff_models(before, after);
+  EXPECT_FALSE(d.empty());
+  EXPECT_EQ(d.institutions_added, 2u);
+  EXPECT_EQ(d.institutions_removed, 1u);
+  EXPECT_EQ(d.institutions_changed, 1u);
+  EXPECT_EQ(d.clusters_changed, 1u);
+  EXPECT_EQ(d.roles_changed, 1u);
+  EXPECT_EQ(d.summary(),
+            "users +0 -0 ~0, grants +0 -0, institutions +2 -1 ~1, clusters ~1, roles ~1");
+}
+
+}  // namespace
+}  // namespace trustgate
