@@ -26,7 +26,8 @@ struct LdapUserSchema {
 
 struct LdapGroupSchema {
   std::string base;
-  std::string filter = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))";
+  std::string filter =
+      "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))";
   std::string id_attr = "entryUUID";
   std::string name_attr = "cn";
   std::vector<std::string> member_attrs = {"member", "uniqueMember"};
@@ -35,24 +36,24 @@ struct LdapGroupSchema {
 
 struct SourceConfig {
   std::string name;
-  std::string type;  // "ldif", "ldap", "ad"
-  std::string file_path;          // ldif
-  std::string config_file;        // where this source was declared (for errors)
+  std::string type;         // "ldif", "ldap", "ad"
+  std::string file_path;    // ldif
+  std::string config_file;  // where this source was declared (for errors)
 
   // ldap / ad
-  std::string url;                // ldap://, ldaps://, ldapi://
+  std::string url;  // ldap://, ldaps://, ldapi://
   bool start_tls = false;
   std::string bind_dn;
-  std::string bind_password_file; // resolved path; the password is read at connect time
+  std::string bind_password_file;  // resolved path; the password is read at connect time
   bool sasl_external = false;
   std::string ca_file;
-  bool tls_verify = true;         // certificate verification; off only when explicitly set
+  bool tls_verify = true;  // certificate verification; off only when explicitly set
   int page_size = 500;
   int timeout_seconds = 30;
   LdapUserSchema users;
   LdapGroupSchema groups;
-  bool incremental = true;        // syncrepl (ldap) / uSNChanged polling (ad)
-  int reconcile_seconds = 3600;   // periodic full reconcile
+  bool incremental = true;       // syncrepl (ldap) / uSNChanged polling (ad)
+  int reconcile_seconds = 3600;  // periodic full reconcile
 };
 
 struct SafetyConfig {
@@ -99,14 +100,14 @@ struct Config {
 
 struct ConfigIssue {
   std::string file;
-  int line = 0;  // 1-based; 0 when unknown
-  std::string key;  // dotted: "rule[2].institutions", "source.ad.url"
+  int line = 0;     // 1-based; 0 when unknown
+  std::string key;  // dotted: "rule[2].institutions", "source[ad].url"
   std::string message;
 };
 
 struct ConfigLoad {
-  std::optional<Config> config;       // set only when `issues` is empty
-  std::vector<ConfigIssue> issues;    // every problem found, not just the first
+  std::optional<Config> config;     // set only when `issues` is empty
+  std::vector<ConfigIssue> issues;  // every problem found, not just the first
 };
 
 // Reads and validates `path` and its drop-in folder (`<path>.d/` unless `dropin_dir` given).
@@ -117,5 +118,10 @@ std::string format_issue(const ConfigIssue& issue);
 
 // Reads a secret file (trailing newline stripped). Error never includes the content.
 Result<std::string> read_secret(const std::string& path);
+
+// The schema defaults a source of type "ad" starts from (fields given in [source.users] /
+// [source.groups] override them): objectGUID ids, sAMAccountName, (objectClass=group), member.
+LdapUserSchema active_directory_user_schema();
+LdapGroupSchema active_directory_group_schema();
 
 }  // namespace trustgate
