@@ -1,0 +1,83 @@
+#include "daemon/source_factory.h"
+
+#include <fmt/format.h>
+
+#include "connectors/ldap/ldap_source.h"
+#include "connectors/ldif/ldif_source.h"
+
+namespace trustgate {
+namespace {
+
+std::unique_ptr<DirectorySource> make_ldif(const SourceConfig& c) {
+  LdifSourceOptions o;
+  o.name = c.name;
+  o.path = c.file_path;
+  o.id_attr = c.users.id_attr;
+  o.username_attrs = {c.users.username_attr};
+  if (c.users.username_attr != "sAMAccountName") o.username_attrs.push_back("sAMAccountName");
+  o.display_name_attrs = {c.users.display_name_attr, "cn"};
+  o.email_attr = c.users.email_attr;
+  o.disabled_attr = c.users.disabled_attr;
+  o.disabled_values = c.users.disabled_values;
+  o.member_attrs = c.groups.member_attrs;
+  o.member_uid_attr = c.groups.member_uid_attr;
+  return std::make_unique<LdifSource>(std::move(o));
+}
+
+Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c) {
+  LdapSourceOptions o;
+  o.name = c.name;
+  o.url = c.url;
+  o.start_tls = c.start_tls;
+  o.bind_dn = c.bind_dn;
+  if (!c.bind_password_file.empty()) {
+    auto secret = read_secret(c.bind_password_file);
+    if (!secret) return std::unexpected(secret.error());
+    o.bind_password = std::move(*secret);
+  }
+  o.sasl_external = c.sasl_external;
+  o.ca_file = c.ca_file;
+  o.tls_verify = c.tls_verify;
+  o.page_size = c.page_size;
+  o.timeout = std::chrono::seconds(c.timeout_seconds);
+  o.users = {c.users.base,
+             c.users.filter,
+             c.users.id_attr,
+             c.users.username_attr,
+             c.users.display_name_attr,
+             c.users.email_attr,
+             c.users.disabled_attr,
+             c.users.disabled_values};
+  o.groups = {c.groups.base,      c.groups.filter,       c.groups.id_attr,
+              c.groups.name_attr, c.groups.member_attrs, c.groups.member_uid_attr};
+  o.incremental = c.incremental;
+  if (c.type == "ad")
+    return fail("config.invalid", "source '" + c.name + "': type \"ad\" is not wired yet");
+  return std::unique_ptr<DirectorySource>(std::make_unique<LdapSource>(std::move(o)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DirectorySource>> make_source(const SourceConfig& c) {
+  if (c.type == "ldif") return make_ldif(c);
+  if (c.type == "ldap" || c.type == "ad") return make_ldap(c);
+  return fail("config.invalid", fmt::format("source '{}': unsupported type '{}'", c.name, c.type));
+}
+
+Result<std::vector<std::unique_ptr<DirectorySource>>> make_sources(const Config& config) {
+  std::vector<std::unique_ptr<DirectorySource>> out;
+  for (const auto& c : config.sources) {
+    auto s = make_source(c);
+    if (!s) return std::unexpected(s.error());
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+std::vector<DirectorySource*> pointers(const std::vector<std::unique_ptr<DirectorySource>>& owned) {
+  std::vector<DirectorySource*> out;
+  for (const auto& s : owned) out.push_back(s.get());
+  return out;
+}
+
+}  // namespace trustgate

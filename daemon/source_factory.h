@@ -1,0 +1,19 @@
+#pragma once
+// Builds the configured directory sources. Secrets (bind passwords) are read here, at
+// construction, from their files; they are never logged.
+#include <memory>
+#include <vector>
+
+#include "common/error.h"
+#include "connectors/directory_source.h"
+#include "daemon/config.h"
+
+namespace trustgate {
+
+Result<std::unique_ptr<DirectorySource>> make_source(const SourceConfig& config);
+Result<std::vector<std::unique_ptr<DirectorySource>>> make_sources(const Config& config);
+
+// Borrowed pointers, in config order.
+std::vector<DirectorySource*> pointers(const std::vector<std::unique_ptr<DirectorySource>>& owned);
+
+}  // namespace trustgate

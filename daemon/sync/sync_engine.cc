@@ -1,0 +1,196 @@
+#include "daemon/sync/sync_engine.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "mapping/dn.h"
+
+namespace trustgate {
+
+std::string_view to_string(SyncOutcome::Kind k) {
+  switch (k) {
+    case SyncOutcome::Kind::Applied:
+      return "applied";
+    case SyncOutcome::Kind::Unchanged:
+      return "unchanged";
+    case SyncOutcome::Kind::Planned:
+      return "planned";
+    case SyncOutcome::Kind::Refused:
+      return "refused";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// (rule, group DN as normalised, source) of every rule grant in `model`.
+struct RuleGroup {
+  std::string rule, group, source;
+  auto operator<=>(const RuleGroup&) const = default;
+};
+std::set<RuleGroup> rule_groups(const AccessModel& model) {
+  std::set<RuleGroup> out;
+  auto add = [&](const Provenance& p) {
+    if (p.kind == Provenance::Kind::Rule) out.insert({p.rule, normalize_dn(p.group), p.source});
+  };
+  for (const auto& [id, user] : model.users) {
+    for (const auto& g : user.roles) add(g.via);
+    for (const auto& a : user.associations) add(a.via);
+  }
+  return out;
+}
+
+std::size_t users_from(const AccessModel& model, const std::string& source) {
+  std::size_t n = 0;
+  for (const auto& [id, user] : model.users) n += user.source == source ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+std::vector<std::string> safety_refusals(const AccessModel& current, const AccessModel& next,
+                                         const ModelDiff& diff,
+                                         const std::vector<DirectorySnapshot>& snapshots,
+                                         const MappingConfig& mapping, const SafetyConfig& safety) {
+  std::vector<std::string> out;
+  for (const auto& snap : snapshots) {
+    const std::size_t before = users_from(current, snap.source);
+    if (snap.users.empty() && snap.groups.empty() && before > 0) {
+      out.push_back(
+          fmt::format("source '{}' returned no entries (the current revision has {} "
+                      "users from it)",
+                      snap.source, before));
+    }
+  }
+  // A group that granted access and is gone from a source that was read. A group renamed
+  // under a stable-id rule is not "gone" while that rule still grants through it.
+  std::set<std::string> present;  // normalised group DNs read this pass
+  std::set<std::string> read_sources;
+  for (const auto& snap : snapshots) {
+    read_sources.insert(snap.source);
+    for (const auto& g : snap.groups) present.insert(normalize_dn(g.dn));
+  }
+  std::set<std::string> stable_id_rules;
+  for (const auto& r : mapping.rules)
+    if (r.group.kind == GroupMatcher::Kind::StableId) stable_id_rules.insert(r.id);
+  std::set<std::string> rules_still_granting;
+  for (const auto& rg : rule_groups(next)) rules_still_granting.insert(rg.rule);
+  std::set<std::string> reported;
+  for (const auto& rg : rule_groups(current)) {
+    if (!read_sources.contains(rg.source) || present.contains(rg.group)) continue;
+    const bool renamed_under_stable_id =
+        rules_still_granting.contains(rg.rule) && stable_id_rules.contains(rg.rule);
+    if (renamed_under_stable_id || !reported.insert(rg.group).second) continue;
+    out.push_back(fmt::format("mapped group vanished: {} (rule '{}', source '{}')", rg.group,
+                              rg.rule, rg.source));
+  }
+  const std::size_t current_grants = current.grant_count();
+  if (diff.grants_removed > safety.max_grant_removals) {
+    out.push_back(fmt::format("would remove {} grants, more than the limit of {}",
+                              diff.grants_removed, safety.max_grant_removals));
+  } else if (current_grants > 0 &&
+             static_cast<double>(diff.grants_removed) >
+                 safety.max_grant_removal_share * static_cast<double>(current_grants)) {
+    out.push_back(
+        fmt::format("would remove {} of {} grants, more than the allowed share of {:.0f}%",
+                    diff.grants_removed, current_grants, safety.max_grant_removal_share * 100.0));
+  }
+  return out;
+}
+
+SyncEngine::SyncEngine(const MappingConfig& mapping, const SafetyConfig& safety,
+                       std::vector<DirectorySource*> sources, Store& store, const Clock& clock)
+    : mapping_(mapping),
+      safety_(safety),
+      sources_(std::move(sources)),
+      store_(store),
+      clock_(clock) {}
+
+Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
+  SyncOutcome outcome;
+  auto current_rev = store_.load_current();
+  if (!current_rev) return std::unexpected(current_rev.error());
+  const AccessModel empty;
+  const AccessModel& current = *current_rev ? (*current_rev)->model : empty;
+
+  std::vector<DirectorySnapshot> snapshots;
+  std::size_t read_before = 0;
+  for (DirectorySource* source : sources_) {
+    ProgressFn progress;
+    if (request.progress) {
+      progress = [&](std::size_t n) { request.progress(read_before + n); };
+    }
+    auto snap = source->snapshot(progress);
+    if (!snap) {
+      spdlog::warn("sync: source '{}' failed: {}; keeping its users as in the current revision",
+                   source->name(), snap.error().message);
+      outcome.source_errors[source->name()] = snap.error().message;
+      continue;
+    }
+    snap->source = source->name();
+    read_before += snap->users.size() + snap->groups.size();
+    outcome.malformed_entries += snap->malformed_entries;
+    snapshots.push_back(std::move(*snap));
+  }
+  outcome.entries_read = read_before;
+  if (!sources_.empty() && snapshots.empty()) {
+    return fail("sync.all_sources_failed", fmt::format("every source failed; first: {}",
+                                                       outcome.source_errors.begin()->second));
+  }
+
+  MappingResult mapped = map_directory(snapshots, mapping_);
+  // A failed source contributes its users exactly as they are now.
+  for (const auto& [failed, why] : outcome.source_errors) {
+    for (const auto& [id, user] : current.users) {
+      if (user.source == failed) mapped.model.users.emplace(id, user);
+    }
+  }
+  outcome.warnings = std::move(mapped.warnings);
+  outcome.cycles = std::move(mapped.cycles);
+  outcome.diff = diff_models(current, mapped.model);
+
+  if (!request.apply) {
+    outcome.kind = SyncOutcome::Kind::Planned;
+    outcome.refusals =
+        safety_refusals(current, mapped.model, outcome.diff, snapshots, mapping_, safety_);
+    return outcome;
+  }
+  const bool first = !*current_rev;
+  if (!first && outcome.diff.empty()) {
+    outcome.kind = SyncOutcome::Kind::Unchanged;
+    if (auto r = store_.record_sync_success(unix_seconds(clock_.now())); !r)
+      return std::unexpected(r.error());
+    return outcome;
+  }
+  if (!first) {
+    outcome.refusals =
+        safety_refusals(current, mapped.model, outcome.diff, snapshots, mapping_, safety_);
+    if (!outcome.refusals.empty() && !request.allow_mass_removal) {
+      outcome.kind = SyncOutcome::Kind::Refused;
+      return outcome;
+    }
+  }
+
+  ApplyOptions options;
+  for (const auto& snap : snapshots) {
+    options.sources += (options.sources.empty() ? "" : ",") + snap.source;
+  }
+  options.summary = outcome.diff.summary();
+  options.forced = !outcome.refusals.empty();
+  for (DirectorySource* source : sources_) {
+    if (outcome.source_errors.contains(source->name())) continue;
+    if (auto state = source->resume_state())
+      options.source_states.emplace_back(source->name(), *state);
+  }
+  auto applied = store_.apply(mapped.model, options);
+  if (!applied) return std::unexpected(applied.error());
+  if (auto r = store_.record_sync_success(unix_seconds(clock_.now())); !r)
+    return std::unexpected(r.error());
+  outcome.kind = SyncOutcome::Kind::Applied;
+  outcome.revision = *applied;
+  return outcome;
+}
+
+}  // namespace trustgate

@@ -1,0 +1,73 @@
+#pragma once
+// One sync pass: read every source, map, diff against the current revision, check safety,
+// apply (or, for a plan, only report). Nothing is applied when a check fails: the last good
+// revision keeps serving.
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "connectors/directory_source.h"
+#include "daemon/config.h"
+#include "daemon/store.h"
+#include "mapping/mapper.h"
+#include "mapping/model_diff.h"
+
+namespace trustgate {
+
+struct SyncRequest {
+  bool apply = true;                // false: a plan (dry run)
+  bool allow_mass_removal = false;  // operator override of the safety checks
+  ProgressFn progress;              // entries read so far, over all sources
+};
+
+struct SyncOutcome {
+  enum class Kind {
+    Applied,    // a new revision was written
+    Unchanged,  // the directory matches the current revision; nothing written
+    Planned,    // a dry run: `diff` is what an apply would change
+    Refused,    // a safety check failed; nothing written
+  };
+  Kind kind = Kind::Unchanged;
+  std::optional<RevisionInfo> revision;  // Applied
+  ModelDiff diff;                        // against the current revision
+  std::vector<std::string> refusals;     // Refused: every failed check, for humans
+  std::vector<MappingWarning> warnings;  // from the rule engine
+  std::vector<std::vector<std::string>> cycles;
+  std::map<std::string, std::string> source_errors;  // source -> error; its grants were kept
+  std::size_t entries_read = 0;
+  std::size_t malformed_entries = 0;
+};
+
+std::string_view to_string(SyncOutcome::Kind k);
+
+class SyncEngine {
+ public:
+  // `sources` are borrowed and must outlive the engine.
+  SyncEngine(const MappingConfig& mapping, const SafetyConfig& safety,
+             std::vector<DirectorySource*> sources, Store& store, const Clock& clock);
+
+  // Fails only when the store fails or EVERY source failed; a single failed source keeps its
+  // users exactly as in the current revision (one source failing never revokes or grants what
+  // it or another source grants) and is reported in SyncOutcome::source_errors.
+  Result<SyncOutcome> run(const SyncRequest& request);
+
+ private:
+  MappingConfig mapping_;
+  SafetyConfig safety_;
+  std::vector<DirectorySource*> sources_;
+  Store& store_;
+  const Clock& clock_;
+};
+
+// The safety checks, pure: every reason to refuse `next` replacing `current`. Empty: safe.
+// `snapshots` are those that were read successfully this pass.
+std::vector<std::string> safety_refusals(const AccessModel& current, const AccessModel& next,
+                                         const ModelDiff& diff,
+                                         const std::vector<DirectorySnapshot>& snapshots,
+                                         const MappingConfig& mapping, const SafetyConfig& safety);
+
+}  // namespace trustgate

@@ -1,0 +1,172 @@
+#include "daemon/sync/sync_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace trustgate {
+
+SyncLoop::SyncLoop(SyncEngine& engine, std::vector<DirectorySource*> sources, const Clock& clock,
+                   Options options, OnApplied on_applied)
+    : engine_(engine),
+      sources_(std::move(sources)),
+      clock_(clock),
+      options_(options),
+      on_applied_(std::move(on_applied)),
+      heartbeat_(clock.steady_now()) {}
+
+SyncLoop::~SyncLoop() { stop(); }
+
+void SyncLoop::start() {
+  threads_.emplace_back([this](std::stop_token st) { run(st); });
+  for (DirectorySource* s : sources_) {
+    if (s->supports_changes())
+      threads_.emplace_back([this, s](std::stop_token st) { watch(st, s); });
+  }
+}
+
+void SyncLoop::stop() {
+  for (auto& t : threads_) t.request_stop();
+  wake_.notify_all();
+  threads_.clear();  // joins
+}
+
+void SyncLoop::trigger() {
+  {
+    std::lock_guard lock(mutex_);
+    pending_ = true;
+  }
+  wake_.notify_all();
+}
+
+SyncStatus SyncLoop::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+std::chrono::steady_clock::time_point SyncLoop::last_heartbeat() const {
+  std::lock_guard lock(mutex_);
+  return heartbeat_;
+}
+
+void SyncLoop::heartbeat() {
+  std::lock_guard lock(mutex_);
+  heartbeat_ = clock_.steady_now();
+}
+
+void SyncLoop::run(std::stop_token stop) {
+  auto next_full = clock_.steady_now();
+  while (!stop.stop_requested()) {
+    heartbeat();
+    bool due = false;
+    {
+      std::unique_lock lock(mutex_);
+      // Wake at least every second so the heartbeat moves and stop is seen promptly.
+      wake_.wait_for(lock, stop, std::chrono::seconds(1), [&] { return pending_; });
+      if (stop.stop_requested()) break;
+      due = pending_ || clock_.steady_now() >= next_full;
+    }
+    if (!due) continue;
+    // Batch: let a burst of changes settle briefly into one revision.
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, stop, options_.batch, [] { return false; });
+      pending_ = false;
+    }
+    if (stop.stop_requested()) break;
+    pass();
+    next_full = clock_.steady_now() + options_.interval;
+  }
+}
+
+void SyncLoop::pass() {
+  {
+    std::lock_guard lock(mutex_);
+    status_.in_progress = true;
+    status_.entries_read = 0;
+    status_.last_attempt_at = unix_seconds(clock_.now());
+  }
+  SyncRequest request;
+  request.progress = [this](std::size_t n) {
+    std::lock_guard lock(mutex_);
+    status_.entries_read = n;
+    heartbeat_ = clock_.steady_now();
+  };
+  auto result = engine_.run(request);
+  std::unique_lock lock(mutex_);
+  status_.in_progress = false;
+  status_.passes++;
+  if (!result) {
+    status_.failed_passes++;
+    status_.degraded = true;
+    status_.degraded_reason = result.error().message;
+    status_.last_outcome = "failed";
+    lock.unlock();
+    spdlog::error("sync failed, the last good revision keeps serving: {}", result.error().message);
+    return;
+  }
+  const SyncOutcome& outcome = *result;
+  status_.entries_read = outcome.entries_read;
+  status_.malformed_entries = outcome.malformed_entries;
+  status_.last_outcome = std::string(to_string(outcome.kind));
+  if (outcome.kind == SyncOutcome::Kind::Refused) {
+    status_.refused_passes++;
+    status_.degraded = true;
+    status_.degraded_reason = "sync refused: " + outcome.refusals.front();
+    lock.unlock();
+    for (const auto& why : outcome.refusals) {
+      spdlog::error(
+          "sync refused, nothing applied (trustgatectl plan shows it; "
+          "trustgatectl sync --once --allow-mass-removal applies it): {}",
+          why);
+    }
+    return;
+  }
+  status_.last_success_at = unix_seconds(clock_.now());
+  if (!outcome.source_errors.empty()) {
+    status_.degraded = true;
+    const auto& [name, why] = *outcome.source_errors.begin();
+    status_.degraded_reason = "source '" + name + "' failed: " + why;
+  } else {
+    status_.degraded = false;
+    status_.degraded_reason.clear();
+  }
+  lock.unlock();
+  for (const auto& w : outcome.warnings) {
+    spdlog::warn("mapping{}: {}", w.rule.empty() ? "" : " rule '" + w.rule + "'", w.message);
+  }
+  if (outcome.kind == SyncOutcome::Kind::Applied) {
+    spdlog::info("sync applied revision {}: {}", outcome.revision->number, outcome.diff.summary());
+    if (on_applied_) on_applied_(outcome);
+  } else {
+    spdlog::debug("sync: no change ({} entries read)", outcome.entries_read);
+  }
+}
+
+void SyncLoop::watch(std::stop_token stop, DirectorySource* source) {
+  auto backoff = std::chrono::milliseconds(500);
+  while (!stop.stop_requested()) {
+    auto changed = source->wait_for_changes(std::chrono::milliseconds(500), stop);
+    if (stop.stop_requested()) break;
+    if (!changed) {
+      {
+        std::lock_guard lock(mutex_);
+        status_.degraded = true;
+        status_.degraded_reason =
+            "source '" + source->name() + "' change stream: " + changed.error().message;
+      }
+      spdlog::warn("source '{}': change stream broke ({}); retrying in {} ms", source->name(),
+                   changed.error().message, backoff.count());
+      std::mutex m;
+      std::unique_lock lock(m);
+      std::condition_variable_any cv;
+      cv.wait_for(lock, stop, backoff, [] { return false; });
+      backoff = std::min(backoff * 2, options_.max_backoff);
+      continue;
+    }
+    backoff = std::chrono::milliseconds(500);
+    if (*changed) trigger();
+  }
+}
+
+}  // namespace trustgate

@@ -1,0 +1,63 @@
+#pragma once
+// The background sync: a full pass at start and on the interval, and a pass shortly after any
+// incremental source reports a change (changes are batched for `batch` first). Each source
+// with incremental sync gets a watcher thread that reconnects with backoff. Every wait is
+// interruptible: stop() returns within about a second.
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "daemon/sync/sync_engine.h"
+#include "daemon/sync/sync_status.h"
+
+namespace trustgate {
+
+class SyncLoop {
+ public:
+  struct Options {
+    std::chrono::milliseconds interval{std::chrono::minutes(5)};
+    std::chrono::milliseconds batch{200};
+    std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+  };
+  // Called (on the loop's thread) after every pass that wrote a revision.
+  using OnApplied = std::function<void(const SyncOutcome&)>;
+
+  SyncLoop(SyncEngine& engine, std::vector<DirectorySource*> sources, const Clock& clock,
+           Options options, OnApplied on_applied);
+  ~SyncLoop();  // stops
+
+  void start();
+  void stop();
+  // Asks for a full pass as soon as possible (e.g. after SIGHUP).
+  void trigger();
+
+  SyncStatus status() const;
+  // Steady time of the loop's last sign of life; the watchdog is fed only while it advances.
+  std::chrono::steady_clock::time_point last_heartbeat() const;
+
+ private:
+  void run(std::stop_token stop);
+  void watch(std::stop_token stop, DirectorySource* source);
+  void pass();
+  void heartbeat();
+
+  SyncEngine& engine_;
+  std::vector<DirectorySource*> sources_;
+  const Clock& clock_;
+  Options options_;
+  OnApplied on_applied_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any wake_;
+  bool pending_ = false;  // GUARDED_BY(mutex_): a change or trigger awaits a pass
+  SyncStatus status_;     // GUARDED_BY(mutex_)
+  std::chrono::steady_clock::time_point heartbeat_;  // GUARDED_BY(mutex_)
+  std::vector<std::jthread> threads_;
+};
+
+}  // namespace trustgate
