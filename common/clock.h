@@ -29,13 +29,16 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(std::chrono::system_clock::time_point start =
-                           std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'000}})
+                           std::chrono::system_clock::time_point{
+                               std::chrono::seconds{1'800'000'000}})
       : wall_ns_(start.time_since_epoch().count()) {}
   std::chrono::system_clock::time_point now() const override {
-    return std::chrono::system_clock::time_point{std::chrono::system_clock::duration{wall_ns_.load()}};
+    return std::chrono::system_clock::time_point{
+        std::chrono::system_clock::duration{wall_ns_.load()}};
   }
   std::chrono::steady_clock::time_point steady_now() const override {
-    return std::chrono::steady_clock::time_point{std::chrono::steady_clock::duration{steady_ns_.load()}};
+    return std::chrono::steady_clock::time_point{
+        std::chrono::steady_clock::duration{steady_ns_.load()}};
   }
   void advance(std::chrono::nanoseconds d) {
     wall_ns_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d).count();
