@@ -74,7 +74,8 @@ class Store {
   Result<std::optional<std::int64_t>> last_sync_success();
 
   // For modules that keep their own tables in this file (tickets, audit): runs `fn` with the
-  // connection under the store's lock.
+  // connection under the store's lock. `fn` must not touch the model tables (revisions,
+  // users, ...): apply() keeps an in-memory copy of them.
   template <typename Fn>
   auto with_db(Fn&& fn) {
     std::lock_guard lock(mutex_);
@@ -83,9 +84,18 @@ class Store {
 
  private:
   Store(std::unique_ptr<SQLite::Database> db, const Clock& clock);
+  // With the lock held and inside apply()'s transaction: makes cache_ the model of the
+  // current revision `current` (0 when none), reading it from the file when stale.
+  void refresh_cache(std::int64_t current);
+
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;  // GUARDED_BY(mutex_)
   const Clock& clock_;
+  // The model of revision cache_revision_ as last applied or loaded, so that apply() writes
+  // only what differs. Empty until the first apply()/load_current(); dropped on any failure.
+  std::optional<AccessModel> cache_;  // GUARDED_BY(mutex_)
+  std::int64_t cache_revision_ = 0;   // GUARDED_BY(mutex_)
+  int schema_version_ = 0;            // as migrated by open(); immutable afterwards
 };
 
 }  // namespace trustgate

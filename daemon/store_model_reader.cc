@@ -1,0 +1,138 @@
+#include "daemon/store_model_reader.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+
+#include "daemon/store_codec.h"
+
+namespace trustgate {
+namespace {
+
+template <typename T>
+T& owner(std::map<std::string, T>& map, const std::string& id, std::string_view table) {
+  auto it = map.find(id);
+  if (it == map.end()) throw StoreCorrupt(fmt::format("{}: row for unknown owner {}", table, id));
+  return it->second;
+}
+
+template <typename T>
+T decoded(std::optional<T> value, std::string_view table, std::string_view column,
+          const std::string& text) {
+  if (!value) throw StoreCorrupt(fmt::format("{}.{}: unreadable value '{}'", table, column, text));
+  return std::move(*value);
+}
+
+// Columns via_kind, via_rule, via_group, via_chain, via_source from index `first`.
+Provenance read_provenance(const SQLite::Statement& q, int first, std::string_view table) {
+  Provenance p;
+  std::string kind = q.getColumn(first).getString();
+  p.kind = decoded(store_codec::decode_provenance_kind(kind), table, "via_kind", kind);
+  p.rule = q.getColumn(first + 1).getString();
+  p.group = q.getColumn(first + 2).getString();
+  std::string chain = q.getColumn(first + 3).getString();
+  p.chain = decoded(store_codec::decode_chain(chain), table, "via_chain", chain);
+  p.source = q.getColumn(first + 4).getString();
+  return p;
+}
+
+}  // namespace
+
+AccessModel read_model(SQLite::Database& db) {
+  AccessModel m;
+  {
+    SQLite::Statement q(db, "SELECT id, name FROM permissions ORDER BY id");
+    while (q.executeStep()) {
+      Permission p{q.getColumn(0).getString(), q.getColumn(1).getString()};
+      m.permissions.emplace_hint(m.permissions.end(), p.id, std::move(p));
+    }
+  }
+  {
+    SQLite::Statement q(db, "SELECT id, name FROM roles ORDER BY id");
+    while (q.executeStep()) {
+      Role r{q.getColumn(0).getString(), q.getColumn(1).getString(), {}};
+      m.roles.emplace_hint(m.roles.end(), r.id, std::move(r));
+    }
+    SQLite::Statement c(db,
+                        "SELECT role_id, permission_id FROM role_permissions "
+                        "ORDER BY role_id, position");
+    while (c.executeStep()) {
+      owner(m.roles, c.getColumn(0).getString(), "role_permissions")
+          .permissions.push_back(c.getColumn(1).getString());
+    }
+  }
+  {
+    SQLite::Statement q(db,
+                        "SELECT id, name, mis_url, skip_second_factor FROM institutions "
+                        "ORDER BY id");
+    while (q.executeStep()) {
+      Institution i{q.getColumn(0).getString(), q.getColumn(1).getString(),
+                    q.getColumn(2).getString()};
+      std::string policy = q.getColumn(3).getString();
+      i.skip_second_factor = decoded(store_codec::decode_second_factor(policy), "institutions",
+                                     "skip_second_factor", policy);
+      m.institutions.emplace_hint(m.institutions.end(), i.id, std::move(i));
+    }
+  }
+  {
+    SQLite::Statement q(db, "SELECT id, name FROM clusters ORDER BY id");
+    while (q.executeStep()) {
+      Cluster c{q.getColumn(0).getString(), q.getColumn(1).getString(), {}};
+      m.clusters.emplace_hint(m.clusters.end(), c.id, std::move(c));
+    }
+    SQLite::Statement c(db,
+                        "SELECT cluster_id, institution_id FROM cluster_institutions "
+                        "ORDER BY cluster_id, position");
+    while (c.executeStep()) {
+      owner(m.clusters, c.getColumn(0).getString(), "cluster_institutions")
+          .institutions.push_back(c.getColumn(1).getString());
+    }
+  }
+  {
+    SQLite::Statement q(db,
+                        "SELECT id, username, display_name, email, dn, source, enabled "
+                        "FROM users ORDER BY id");
+    while (q.executeStep()) {
+      User u;
+      u.id = q.getColumn(0).getString();
+      u.username = q.getColumn(1).getString();
+      u.display_name = q.getColumn(2).getString();
+      u.email = q.getColumn(3).getString();
+      u.dn = q.getColumn(4).getString();
+      u.source = q.getColumn(5).getString();
+      u.enabled = q.getColumn(6).getInt() != 0;
+      m.users.emplace_hint(m.users.end(), u.id, std::move(u));
+    }
+    // Children come sorted by user id like the map: walk both together instead of a lookup
+    // per row.
+    SQLite::Statement r(db,
+                        "SELECT user_id, role_id, via_kind, via_rule, via_group, via_chain, "
+                        "via_source FROM user_roles ORDER BY user_id, position");
+    auto it = m.users.begin();
+    while (r.executeStep()) {
+      std::string id = r.getColumn(0).getString();
+      if (it == m.users.end() || it->first != id) it = m.users.find(id);
+      if (it == m.users.end()) throw StoreCorrupt("user_roles: row for unknown user " + id);
+      it->second.roles.push_back(
+          RoleGrant{r.getColumn(1).getString(), read_provenance(r, 2, "user_roles")});
+    }
+    SQLite::Statement a(db,
+                        "SELECT user_id, kind, target, via_kind, via_rule, via_group, via_chain, "
+                        "via_source FROM user_associations ORDER BY user_id, position");
+    it = m.users.begin();
+    while (a.executeStep()) {
+      std::string id = a.getColumn(0).getString();
+      if (it == m.users.end() || it->first != id) it = m.users.find(id);
+      if (it == m.users.end()) throw StoreCorrupt("user_associations: row for unknown user " + id);
+      std::string kind = a.getColumn(1).getString();
+      Association assoc;
+      assoc.kind =
+          decoded(store_codec::decode_association_kind(kind), "user_associations", "kind", kind);
+      assoc.target = a.getColumn(2).getString();
+      assoc.via = read_provenance(a, 3, "user_associations");
+      it->second.associations.push_back(std::move(assoc));
+    }
+  }
+  return m;
+}
+
+}  // namespace trustgate

@@ -1,0 +1,205 @@
+#include "daemon/store_model_writer.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "daemon/store_codec.h"
+#include "daemon/store_model_compare.h"
+
+namespace trustgate {
+namespace {
+
+// Runs a prepared statement whose parameters are bound, leaving it ready for the next row.
+// Model strings are bound with bindNoCopy: they outlive the exec() below.
+void run(SQLite::Statement& s) {
+  s.exec();
+  s.reset();
+}
+
+void bind_text(SQLite::Statement& s, int index, std::string_view text) {
+  s.bind(index, std::string(text));  // short enum spellings: copied
+}
+
+// Walks two id-sorted maps together; calls del(id) for ids only in `current`, ins(value) for
+// ids only in `target`, and del + ins for ids whose values differ under same(), updating
+// `current` to match as it goes.
+template <typename T, typename Same, typename Del, typename Ins>
+void walk_delta(std::map<std::string, T>& current, const std::map<std::string, T>& target,
+                Same same, Del del, Ins ins, ModelWriteStats& stats) {
+  auto c = current.begin();
+  auto t = target.begin();
+  while (c != current.end() || t != target.end()) {
+    if (t == target.end() || (c != current.end() && c->first < t->first)) {
+      del(c->first);
+      c = current.erase(c);
+      ++stats.deleted;
+    } else if (c == current.end() || t->first < c->first) {
+      ins(t->second);
+      current.emplace_hint(c, t->first, t->second);
+      ++stats.inserted;
+      ++t;
+    } else {
+      if (!same(c->second, t->second)) {
+        del(c->first);
+        ins(t->second);
+        c->second = t->second;
+        ++stats.replaced;
+      }
+      ++c;
+      ++t;
+    }
+  }
+}
+
+class Writer {
+ public:
+  explicit Writer(SQLite::Database& db)
+      : del_permission_(db, "DELETE FROM permissions WHERE id = ?"),
+        ins_permission_(db, "INSERT INTO permissions (id, name) VALUES (?, ?)"),
+        del_role_(db, "DELETE FROM roles WHERE id = ?"),
+        ins_role_(db, "INSERT INTO roles (id, name) VALUES (?, ?)"),
+        ins_role_permission_(db,
+                             "INSERT INTO role_permissions (role_id, position, permission_id) "
+                             "VALUES (?, ?, ?)"),
+        del_institution_(db, "DELETE FROM institutions WHERE id = ?"),
+        ins_institution_(db,
+                         "INSERT INTO institutions (id, name, mis_url, skip_second_factor) "
+                         "VALUES (?, ?, ?, ?)"),
+        del_cluster_(db, "DELETE FROM clusters WHERE id = ?"),
+        ins_cluster_(db, "INSERT INTO clusters (id, name) VALUES (?, ?)"),
+        ins_cluster_institution_(db,
+                                 "INSERT INTO cluster_institutions "
+                                 "(cluster_id, position, institution_id) VALUES (?, ?, ?)"),
+        del_user_(db, "DELETE FROM users WHERE id = ?"),
+        ins_user_(db,
+                  "INSERT INTO users (id, username, display_name, email, dn, source, enabled) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        ins_user_role_(db,
+                       "INSERT INTO user_roles (user_id, position, role_id, via_kind, via_rule, "
+                       "via_group, via_chain, via_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        ins_user_association_(db,
+                              "INSERT INTO user_associations (user_id, position, kind, target, "
+                              "via_kind, via_rule, via_group, via_chain, via_source) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+
+  ModelWriteStats write(AccessModel& current, const AccessModel& target) {
+    ModelWriteStats stats;
+    walk_delta(
+        current.permissions, target.permissions, same_permission,
+        [&](const std::string& id) { erase(del_permission_, id); },
+        [&](const Permission& p) { insert(p); }, stats);
+    walk_delta(
+        current.roles, target.roles, same_role,
+        [&](const std::string& id) { erase(del_role_, id); }, [&](const Role& r) { insert(r); },
+        stats);
+    walk_delta(
+        current.institutions, target.institutions, same_institution,
+        [&](const std::string& id) { erase(del_institution_, id); },
+        [&](const Institution& i) { insert(i); }, stats);
+    walk_delta(
+        current.clusters, target.clusters, same_cluster,
+        [&](const std::string& id) { erase(del_cluster_, id); },
+        [&](const Cluster& c) { insert(c); }, stats);
+    walk_delta(
+        current.users, target.users, same_user,
+        [&](const std::string& id) { erase(del_user_, id); }, [&](const User& u) { insert(u); },
+        stats);
+    return stats;
+  }
+
+ private:
+  // Deleting an owner cascades to its child rows (ON DELETE CASCADE).
+  static void erase(SQLite::Statement& s, const std::string& id) {
+    s.bindNoCopy(1, id);
+    run(s);
+  }
+
+  void insert(const Permission& p) {
+    ins_permission_.bindNoCopy(1, p.id);
+    ins_permission_.bindNoCopy(2, p.name);
+    run(ins_permission_);
+  }
+
+  void insert(const Role& r) {
+    ins_role_.bindNoCopy(1, r.id);
+    ins_role_.bindNoCopy(2, r.name);
+    run(ins_role_);
+    for (std::size_t i = 0; i < r.permissions.size(); ++i) {
+      ins_role_permission_.bindNoCopy(1, r.id);
+      ins_role_permission_.bind(2, static_cast<std::int64_t>(i));
+      ins_role_permission_.bindNoCopy(3, r.permissions[i]);
+      run(ins_role_permission_);
+    }
+  }
+
+  void insert(const Institution& i) {
+    ins_institution_.bindNoCopy(1, i.id);
+    ins_institution_.bindNoCopy(2, i.name);
+    ins_institution_.bindNoCopy(3, i.mis_url);
+    bind_text(ins_institution_, 4, store_codec::encode(i.skip_second_factor));
+    run(ins_institution_);
+  }
+
+  void insert(const Cluster& c) {
+    ins_cluster_.bindNoCopy(1, c.id);
+    ins_cluster_.bindNoCopy(2, c.name);
+    run(ins_cluster_);
+    for (std::size_t i = 0; i < c.institutions.size(); ++i) {
+      ins_cluster_institution_.bindNoCopy(1, c.id);
+      ins_cluster_institution_.bind(2, static_cast<std::int64_t>(i));
+      ins_cluster_institution_.bindNoCopy(3, c.institutions[i]);
+      run(ins_cluster_institution_);
+    }
+  }
+
+  // Binds via_kind..via_source at `first`; the chain's JSON is copied (a temporary).
+  static void bind_provenance(SQLite::Statement& s, int first, const Provenance& p) {
+    bind_text(s, first, store_codec::encode(p.kind));
+    s.bindNoCopy(first + 1, p.rule);
+    s.bindNoCopy(first + 2, p.group);
+    s.bind(first + 3, store_codec::encode_chain(p.chain));
+    s.bindNoCopy(first + 4, p.source);
+  }
+
+  void insert(const User& u) {
+    ins_user_.bindNoCopy(1, u.id);
+    ins_user_.bindNoCopy(2, u.username);
+    ins_user_.bindNoCopy(3, u.display_name);
+    ins_user_.bindNoCopy(4, u.email);
+    ins_user_.bindNoCopy(5, u.dn);
+    ins_user_.bindNoCopy(6, u.source);
+    ins_user_.bind(7, u.enabled ? 1 : 0);
+    run(ins_user_);
+    for (std::size_t i = 0; i < u.roles.size(); ++i) {
+      const RoleGrant& g = u.roles[i];
+      ins_user_role_.bindNoCopy(1, u.id);
+      ins_user_role_.bind(2, static_cast<std::int64_t>(i));
+      ins_user_role_.bindNoCopy(3, g.role);
+      bind_provenance(ins_user_role_, 4, g.via);
+      run(ins_user_role_);
+    }
+    for (std::size_t i = 0; i < u.associations.size(); ++i) {
+      const Association& a = u.associations[i];
+      ins_user_association_.bindNoCopy(1, u.id);
+      ins_user_association_.bind(2, static_cast<std::int64_t>(i));
+      bind_text(ins_user_association_, 3, store_codec::encode(a.kind));
+      ins_user_association_.bindNoCopy(4, a.target);
+      bind_provenance(ins_user_association_, 5, a.via);
+      run(ins_user_association_);
+    }
+  }
+
+  SQLite::Statement del_permission_, ins_permission_;
+  SQLite::Statement del_role_, ins_role_, ins_role_permission_;
+  SQLite::Statement del_institution_, ins_institution_;
+  SQLite::Statement del_cluster_, ins_cluster_, ins_cluster_institution_;
+  SQLite::Statement del_user_, ins_user_, ins_user_role_, ins_user_association_;
+};
+
+}  // namespace
+
+ModelWriteStats write_model_delta(SQLite::Database& db, AccessModel& current,
+                                  const AccessModel& target) {
+  return Writer(db).write(current, target);
+}
+
+}  // namespace trustgate

@@ -1,0 +1,28 @@
+#pragma once
+// Writes the difference between two access models to the store's model tables.
+#include <cstddef>
+
+#include "mapping/access_model.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace trustgate {
+
+struct ModelWriteStats {
+  std::size_t inserted = 0;  // entities (user, role, ...) written that were not there
+  std::size_t replaced = 0;  // entities that differed: deleted and written again
+  std::size_t deleted = 0;   // entities gone from the model
+};
+
+// Brings the model tables from `current` (exactly what they hold now) to `target`, touching
+// only the rows of entities that differ; an entity's child rows (role permissions, cluster
+// institutions, a user's grants) go with it. Each map key must equal its entity's id.
+// `current` is updated along the way (copying only what differs) and equals `target` on
+// return. Runs inside the caller's transaction; throws SQLite::Exception on failure, leaving
+// `current` partly updated: the caller rolls back and must discard it.
+ModelWriteStats write_model_delta(SQLite::Database& db, AccessModel& current,
+                                  const AccessModel& target);
+
+}  // namespace trustgate

@@ -1,0 +1,193 @@
+#include "daemon/store_schema.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <exception>
+
+#include "daemon/store.h"
+
+namespace trustgate::store_schema {
+namespace {
+
+// Version 1. Model tables hold only the current revision; vectors keep their order through a
+// `position` column; a provenance chain is a JSON array (store_codec). No foreign keys point at
+// roles/permissions/institutions: the store keeps exactly the model it is given, dangling ids
+// included. Children cascade from their owner so that a changed owner is deleted and
+// reinserted in two statements.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE revisions (
+  number       INTEGER PRIMARY KEY,
+  applied_at   INTEGER NOT NULL,
+  sources      TEXT    NOT NULL,
+  users        INTEGER NOT NULL,
+  institutions INTEGER NOT NULL,
+  clusters     INTEGER NOT NULL,
+  grants       INTEGER NOT NULL,
+  summary      TEXT    NOT NULL,
+  forced       INTEGER NOT NULL
+);
+CREATE TABLE permissions (
+  id   TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE roles (
+  id   TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE role_permissions (
+  role_id       TEXT    NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  permission_id TEXT    NOT NULL,
+  PRIMARY KEY (role_id, position)
+) WITHOUT ROWID;
+CREATE TABLE institutions (
+  id                 TEXT PRIMARY KEY,
+  name               TEXT NOT NULL,
+  mis_url            TEXT NOT NULL,
+  skip_second_factor TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE clusters (
+  id   TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE cluster_institutions (
+  cluster_id     TEXT    NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+  position       INTEGER NOT NULL,
+  institution_id TEXT    NOT NULL,
+  PRIMARY KEY (cluster_id, position)
+) WITHOUT ROWID;
+CREATE TABLE users (
+  id           TEXT PRIMARY KEY,
+  username     TEXT    NOT NULL,
+  display_name TEXT    NOT NULL,
+  email        TEXT    NOT NULL,
+  dn           TEXT    NOT NULL,
+  source       TEXT    NOT NULL,
+  enabled      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE user_roles (
+  user_id    TEXT    NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  role_id    TEXT    NOT NULL,
+  via_kind   TEXT    NOT NULL,
+  via_rule   TEXT    NOT NULL,
+  via_group  TEXT    NOT NULL,
+  via_chain  TEXT    NOT NULL,
+  via_source TEXT    NOT NULL,
+  PRIMARY KEY (user_id, position)
+) WITHOUT ROWID;
+CREATE TABLE user_associations (
+  user_id    TEXT    NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  kind       TEXT    NOT NULL,
+  target     TEXT    NOT NULL,
+  via_kind   TEXT    NOT NULL,
+  via_rule   TEXT    NOT NULL,
+  via_group  TEXT    NOT NULL,
+  via_chain  TEXT    NOT NULL,
+  via_source TEXT    NOT NULL,
+  PRIMARY KEY (user_id, position)
+) WITHOUT ROWID;
+CREATE TABLE manual_associations (
+  user_id    TEXT    NOT NULL,
+  kind       TEXT    NOT NULL,
+  target     TEXT    NOT NULL,
+  created_by TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, kind, target)
+) WITHOUT ROWID;
+CREATE TABLE source_state (
+  source TEXT PRIMARY KEY,
+  state  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE sync_status (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  last_success INTEGER NOT NULL
+);
+)sql";
+
+int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial schema: revisions, access model, manual associations, source state", kV1},
+  };
+  return kMigrations;
+}
+
+Result<int> identify(SQLite::Database& db) {
+  try {
+    // The first read of a file that is not SQLite fails here with SQLITE_NOTADB.
+    int objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+    int app_id = db.execAndGet("PRAGMA application_id").getInt();
+    int version = user_version(db);
+    if (app_id != kApplicationId) {
+      if (app_id == 0 && version == 0 && objects == 0) return 0;  // empty: a new store
+      return fail("store.foreign",
+                  fmt::format("{} is a SQLite database but not a trustgate store "
+                              "(application_id {:#x}, {} schema objects)",
+                              db.getFilename(), static_cast<std::uint32_t>(app_id), objects));
+    }
+    if (version > Store::kSchemaVersion) {
+      return fail("store.too_new",
+                  fmt::format("{} has schema version {}, newer than this trustgate supports "
+                              "({}); upgrade trustgate or restore an older store",
+                              db.getFilename(), version, Store::kSchemaVersion));
+    }
+    return version;
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_NOTADB || e.getErrorCode() == SQLITE_CORRUPT) {
+      return fail("store.not_a_store",
+                  fmt::format("{} is not a SQLite database (or is damaged): {}", db.getFilename(),
+                              e.what()));
+    }
+    return fail("store.io", fmt::format("cannot read {}: {}", db.getFilename(), e.what()));
+  } catch (const std::exception& e) {
+    return fail("store.io", fmt::format("cannot read {}: {}", db.getFilename(), e.what()));
+  }
+}
+
+Result<int> migrate(SQLite::Database& db) {
+  auto found = identify(db);
+  if (!found) return found;
+  const auto& list = migrations();
+  if (list.empty() || list.back().version != Store::kSchemaVersion) {
+    return fail("store.schema", "the migration list does not reach Store::kSchemaVersion");
+  }
+  int version = *found;
+  try {
+    for (const Migration& m : list) {
+      if (m.version <= version) continue;
+      SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+      // Another process may have migrated while we waited for the write lock.
+      int now = user_version(db);
+      if (now >= m.version) {
+        version = now;
+        continue;
+      }
+      if (now != m.version - 1) {
+        return fail("store.schema", fmt::format("cannot migrate {} from version {} to {}",
+                                                db.getFilename(), now, m.version));
+      }
+      db.exec(std::string(m.sql));
+      db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+      db.exec(fmt::format("PRAGMA user_version = {}", m.version));
+      txn.commit();
+      version = m.version;
+    }
+  } catch (const std::exception& e) {
+    return fail("store.migration", fmt::format("migrating {} to version {} failed: {}",
+                                               db.getFilename(), Store::kSchemaVersion, e.what()));
+  }
+  if (version > Store::kSchemaVersion) {
+    return fail("store.too_new", fmt::format("{} was upgraded to schema version {} meanwhile",
+                                             db.getFilename(), version));
+  }
+  return version;
+}
+
+}  // namespace trustgate::store_schema
