@@ -1,0 +1,68 @@
+#pragma once
+// API clients and their credentials. Only SHA-256 of each secret is kept in memory; presented
+// secrets are hashed and compared in constant time.
+//
+// Credentials, on every authenticated request (use TLS off loopback):
+//   Authorization: Bearer <client_id>:<secret>
+//   Authorization: Basic base64(<client_id>:<secret>)
+// Client ids cannot contain ':'; the secret is everything after the first ':'.
+//
+// Who may call what (enforced by the router):
+//   site   — POST /v1/handoffs and all GET reads (users, institutions, clusters, explain)
+//   school — POST /v1/handoffs/redeem only, and only for its own institution's tickets
+//   admin  — all GET reads and POST/DELETE /v1/users/{id}/associations
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "daemon/api/secret_digest.h"
+#include "daemon/config.h"
+
+namespace trustgate {
+
+struct ApiClient {
+  std::string id;
+  ClientKind kind = ClientKind::Site;
+  std::string institution;  // school clients
+};
+
+struct ClientSecret {  // one client with its plain secret, as read at start-up
+  ApiClient client;
+  std::string secret;
+};
+
+enum class AuthFailure {
+  Missing,    // no or unsupported Authorization header -> 401
+  Malformed,  // unparseable credential -> 401
+  Invalid,    // unknown client or wrong secret -> 401
+};
+
+std::string_view to_string(ClientKind kind);
+
+class ClientRegistry {
+ public:
+  // Reads every client's secret_file (config.h read_secret). Fails naming the client whose
+  // secret can't be read or is empty, or on duplicate ids / ids containing ':'.
+  static Result<ClientRegistry> from_config(const std::vector<ClientConfig>& clients);
+  static Result<ClientRegistry> from_secrets(std::vector<ClientSecret> clients);
+
+  // Authenticates an Authorization header value.
+  std::expected<const ApiClient*, AuthFailure> authenticate(std::string_view authorization) const;
+  // Authenticates a (client id, secret) pair.
+  const ApiClient* verify(std::string_view client_id, std::string_view secret) const;
+
+  const ApiClient* find(std::string_view id) const;
+  std::size_t size() const { return clients_.size(); }
+
+ private:
+  struct Entry {
+    ApiClient client;
+    Sha256 secret_hash;
+  };
+  std::map<std::string, Entry, std::less<>> clients_;
+};
+
+}  // namespace trustgate

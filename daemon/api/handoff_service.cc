@@ -1,0 +1,167 @@
+#include "daemon/api/handoff_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+#include "daemon/api/secret_digest.h"
+
+namespace trustgate {
+
+HandoffService::HandoffService(SnapshotHolder& snapshots, TicketStore& tickets, AuditLog& audit,
+                               const Clock& clock, RandomSource& random, HandoffOptions options)
+    : snapshots_(snapshots),
+      tickets_(tickets),
+      audit_(audit),
+      clock_(clock),
+      random_(random),
+      ttl_seconds_(std::clamp(options.ttl_seconds, 1, 300)),
+      purge_interval_(options.purge_interval) {}
+
+std::string HandoffService::new_decision_id() {
+  std::array<std::uint8_t, 16> bytes{};
+  {
+    std::lock_guard lock(random_mutex_);
+    random_.fill(bytes);
+  }
+  return to_hex(bytes);
+}
+
+void HandoffService::audit(const std::string& action, const ApiClient& client,
+                           const std::string& decision_id, const std::string& user,
+                           const std::string& institution, bool allowed, std::string_view reason) {
+  AuditEvent e;
+  e.at = unix_seconds(clock_.now());
+  e.decision_id = decision_id;
+  e.action = action;
+  e.client = client.id;
+  e.user = user;
+  e.institution = institution;
+  e.allowed = allowed;
+  e.reason = std::string(reason);
+  (void)audit_.record(std::move(e));  // a failure is logged by the audit log
+}
+
+void HandoffService::maybe_purge() {
+  {
+    std::lock_guard lock(purge_mutex_);
+    auto now = clock_.steady_now();
+    if (last_purge_ && now - *last_purge_ < purge_interval_) return;
+    last_purge_ = now;
+  }
+  auto purged = tickets_.purge_expired(unix_seconds(clock_.now()));
+  if (!purged) spdlog::warn("handoff: purging expired tickets failed: {}", purged.error().message);
+}
+
+Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRequest& request) {
+  maybe_purge();
+  IssueResult out;
+  out.decision_id = new_decision_id();
+  auto deny = [&](std::string_view reason, const std::string& user) {
+    out.reason = std::string(reason);
+    audit("issue", client, out.decision_id, user, request.institution, false, reason);
+    return out;
+  };
+  if (client.kind != ClientKind::Site) return deny(handoff_reason::kWrongClientKind, request.user);
+  SnapshotPtr snap = snapshots_.get();
+  if (!snap) return deny(handoff_reason::kNotReady, request.user);
+
+  const Decision d = snap->decide(request.user, request.institution);
+  const User* user = snap->find_user(request.user);
+  const std::string user_label = user ? user->id : request.user;
+  if (!d.allowed) return deny(d.reason, user_label);
+  const Institution* inst = snap->model().find_institution(request.institution);
+
+  std::array<std::uint8_t, 32> secret{};
+  {
+    std::lock_guard lock(random_mutex_);
+    random_.fill(secret);
+  }
+  const std::string ticket = base64url_encode(secret);
+  const std::int64_t now = unix_seconds(clock_.now());
+
+  TicketRecord rec;
+  rec.hash_hex = to_hex(sha256(ticket));
+  rec.user_id = user->id;
+  rec.institution = inst->id;
+  rec.client = client.id;
+  rec.mfa = request.mfa;
+  rec.auth_time = request.auth_time;
+  rec.issued_at = now;
+  rec.expires_at = now + ttl_seconds_;
+  rec.decision_id = out.decision_id;
+  if (auto stored = tickets_.insert(rec); !stored) {
+    audit("issue", client, out.decision_id, user->id, inst->id, false, handoff_reason::kStoreError);
+    return std::unexpected(stored.error());
+  }
+  audit("issue", client, out.decision_id, user->id, inst->id, true, reason::kGranted);
+  out.issued = true;
+  out.reason = std::string(reason::kGranted);
+  out.ticket = ticket;
+  out.expires_at = rec.expires_at;
+  out.ttl_seconds = ttl_seconds_;
+  out.redirect_url = inst->mis_url;
+  return out;
+}
+
+RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ticket) {
+  RedeemResult out;
+  out.decision_id = new_decision_id();
+  auto inactive = [&](std::string_view reason, const std::string& user,
+                      const std::string& institution) {
+    out.active = false;
+    out.reason = std::string(reason);
+    audit("redeem", client, out.decision_id, user, institution, false, reason);
+    return std::move(out);
+  };
+  const std::string inst_label = client.institution;
+  // 32 bytes -> exactly 43 base64url characters.
+  auto raw = base64url_decode(ticket);
+  if (ticket.size() != 43 || !raw || raw->size() != 32) {
+    return inactive(handoff_reason::kMalformedTicket, "", inst_label);
+  }
+  const std::int64_t now = unix_seconds(clock_.now());
+  // Burn first: from here on the ticket is spent, whatever the outcome.
+  auto consumed = tickets_.consume(to_hex(sha256(ticket)), now);
+  if (!consumed) {
+    spdlog::error("handoff: consuming a ticket failed: {}", consumed.error().message);
+    return inactive(handoff_reason::kStoreError, "", inst_label);
+  }
+  if (consumed->outcome == ConsumeOutcome::Unknown) {
+    return inactive(handoff_reason::kUnknownTicket, "", inst_label);
+  }
+  const TicketRecord& rec = *consumed->record;
+  if (consumed->outcome == ConsumeOutcome::AlreadyConsumed) {
+    return inactive(handoff_reason::kTicketReused, rec.user_id, rec.institution);
+  }
+  if (client.kind != ClientKind::School) {
+    return inactive(handoff_reason::kWrongClientKind, rec.user_id, rec.institution);
+  }
+  if (now >= rec.expires_at) {
+    return inactive(handoff_reason::kTicketExpired, rec.user_id, rec.institution);
+  }
+  if (client.institution != rec.institution) {
+    return inactive(handoff_reason::kWrongInstitution, rec.user_id, rec.institution);
+  }
+  SnapshotPtr snap = snapshots_.get();
+  if (!snap) return inactive(handoff_reason::kNotReady, rec.user_id, rec.institution);
+  // A revocation between issue and redeem wins.
+  Decision d = snap->decide(rec.user_id, rec.institution);
+  if (!d.allowed) return inactive(d.reason, rec.user_id, rec.institution);
+
+  out.active = true;
+  out.reason = std::string(reason::kGranted);
+  out.snapshot = snap;
+  out.user = snap->find_user(rec.user_id);
+  out.institution = snap->model().find_institution(rec.institution);
+  out.decision = std::move(d);
+  out.mfa = rec.mfa;
+  out.auth_time = rec.auth_time;
+  out.skip_second_factor =
+      out.institution->skip_second_factor == SecondFactorPolicy::Always || rec.mfa;
+  audit("redeem", client, out.decision_id, rec.user_id, rec.institution, true, reason::kGranted);
+  return out;
+}
+
+}  // namespace trustgate

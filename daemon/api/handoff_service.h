@@ -1,0 +1,108 @@
+#pragma once
+// The handoff: one-time tickets the MAT/LA site gets for a user and a school, and that the
+// school's backend redeems once. See design.md "Handoff".
+//
+// The ticket is 32 CSPRNG bytes, base64url without padding (43 characters); only its SHA-256
+// is stored. redirect_url is the school's mis_url with nothing appended: the site chooses how
+// the ticket travels to the school, and it must do so by an auto-submitted POST form or in the
+// URL fragment (never the query string, which reaches logs and Referer headers). Every issue
+// and redeem is audited under a random decision id. Thread-safe.
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "daemon/api/audit_log.h"
+#include "daemon/api/client_auth.h"
+#include "daemon/api/snapshot.h"
+#include "daemon/api/ticket_store.h"
+
+namespace trustgate {
+
+// Reason codes of the handoff itself (decision.h reason::* cover access).
+namespace handoff_reason {
+inline constexpr std::string_view kNotReady = "not_ready";
+inline constexpr std::string_view kMalformedTicket = "malformed_ticket";
+inline constexpr std::string_view kUnknownTicket = "unknown_ticket";
+inline constexpr std::string_view kTicketReused = "ticket_reused";
+inline constexpr std::string_view kTicketExpired = "ticket_expired";
+inline constexpr std::string_view kWrongInstitution = "wrong_institution";
+inline constexpr std::string_view kWrongClientKind = "wrong_client_kind";
+inline constexpr std::string_view kStoreError = "store_error";
+}  // namespace handoff_reason
+
+struct HandoffOptions {
+  int ttl_seconds = 30;  // clamped to [1, 300]
+  // Expired tickets are purged at most this often (during issue()).
+  std::chrono::seconds purge_interval{60};
+};
+
+struct IssueRequest {
+  std::string user;            // stable id or username
+  std::string institution;     // institution id
+  bool mfa = false;            // the MAT/LA login used MFA
+  std::int64_t auth_time = 0;  // unix seconds of that login
+};
+
+struct IssueResult {
+  bool issued = false;
+  std::string decision_id;
+  std::string reason;  // reason code when not issued ("granted" when issued)
+  std::string ticket;  // issued only: give to nobody but the browser; never log
+  std::int64_t expires_at = 0;
+  int ttl_seconds = 0;
+  std::string redirect_url;
+};
+
+struct RedeemResult {
+  bool active = false;
+  std::string decision_id;
+  std::string reason;  // for the audit and tests; NOT for the caller when inactive
+  // Active only:
+  SnapshotPtr snapshot;        // the snapshot the decision was made on
+  const User* user = nullptr;  // points into snapshot
+  const Institution* institution = nullptr;
+  Decision decision;
+  bool skip_second_factor = false;
+  bool mfa = false;
+  std::int64_t auth_time = 0;
+};
+
+class HandoffService {
+ public:
+  // All references must outlive the service. `random` is used under an internal mutex.
+  HandoffService(SnapshotHolder& snapshots, TicketStore& tickets, AuditLog& audit,
+                 const Clock& clock, RandomSource& random, HandoffOptions options = {});
+
+  // Checks access now. Store errors come back as Error; denials as issued=false + reason.
+  Result<IssueResult> issue(const ApiClient& client, const IssueRequest& request);
+
+  // Burns the ticket (whatever follows), then checks expiry, the caller's institution and
+  // access against the CURRENT snapshot. Never fails: any problem is active=false.
+  RedeemResult redeem(const ApiClient& client, std::string_view ticket);
+
+  int ttl_seconds() const { return ttl_seconds_; }
+  std::string new_decision_id();  // 16 random bytes, hex
+
+ private:
+  void audit(const std::string& action, const ApiClient& client, const std::string& decision_id,
+             const std::string& user, const std::string& institution, bool allowed,
+             std::string_view reason);
+  void maybe_purge();
+
+  SnapshotHolder& snapshots_;
+  TicketStore& tickets_;
+  AuditLog& audit_;
+  const Clock& clock_;
+  RandomSource& random_;  // GUARDED_BY(random_mutex_)
+  std::mutex random_mutex_;
+  int ttl_seconds_;
+  std::chrono::seconds purge_interval_;
+  std::mutex purge_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> last_purge_;  // GUARDED_BY(purge_mutex_)
+};
+
+}  // namespace trustgate

@@ -1,0 +1,215 @@
+#include "daemon/api/handoff_service.h"
+
+#include <gtest/gtest.h>
+
+#include "daemon/api/api_test_fixtures.h"
+#include "daemon/api/secret_digest.h"
+
+namespace trustgate {
+namespace {
+
+using namespace api_testing;
+using std::chrono::seconds;
+
+class HandoffServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(*FileDb::open(dir_.file("tg.db")));
+    tickets_ = std::move(*TicketStore::open(*db_));
+    audit_ = std::move(*AuditLog::open(*db_, clock_));
+    holder_.set(la_snapshot());
+    service_ = std::make_unique<HandoffService>(holder_, *tickets_, *audit_, clock_, random_);
+  }
+  IssueResult issue(std::string user, std::string inst, bool mfa = false) {
+    auto r = service_->issue(*clients_.find("mat-site"),
+                             {std::move(user), std::move(inst), mfa, 1'799'999'900});
+    EXPECT_TRUE(r);
+    return *r;
+  }
+  RedeemResult redeem(const std::string& client, const std::string& ticket) {
+    return service_->redeem(*clients_.find(client), ticket);
+  }
+  AuditEvent last_audit() { return log_of(1).at(0); }
+  std::vector<AuditEvent> log_of(std::size_t n) {
+    AuditQuery q;
+    q.limit = n;
+    return *audit_->query(q);
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  SeededRandom random_{42};
+  ClientRegistry clients_ = la_clients();
+  SnapshotHolder holder_;
+  std::unique_ptr<FileDb> db_;
+  std::unique_ptr<TicketStore> tickets_;
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<HandoffService> service_;
+};
+
+TEST_F(HandoffServiceTest, IssueThenRedeemAnswersWhoTheUserIsAndHowAccessWasGranted) {
+  IssueResult t = issue("alice", "100002", true);
+  ASSERT_TRUE(t.issued) << t.reason;
+  EXPECT_EQ(t.ticket.size(), 43u);
+  EXPECT_EQ(t.redirect_url, "https://birch.example/mis");
+  EXPECT_EQ(t.redirect_url.find(t.ticket), std::string::npos);
+  EXPECT_EQ(t.expires_at, unix_seconds(clock_.now()) + 30);
+  EXPECT_EQ(t.decision_id.size(), 32u);
+
+  RedeemResult r = redeem("birch", t.ticket);
+  ASSERT_TRUE(r.active) << r.reason;
+  EXPECT_EQ(r.user->id, "id-alice");
+  EXPECT_EQ(r.institution->id, "100002");
+  ASSERT_TRUE(r.decision.association_via);
+  EXPECT_EQ(r.decision.association_via->kind, AssociationKind::Cluster);
+  EXPECT_EQ(r.decision.association_via->target, "primaries");
+  EXPECT_TRUE(r.mfa);
+  EXPECT_TRUE(r.skip_second_factor);  // when_mfa + mfa
+  EXPECT_EQ(r.auth_time, 1'799'999'900);
+  EXPECT_NE(r.decision_id, t.decision_id);
+}
+
+TEST_F(HandoffServiceTest, SkipSecondFactorFollowsTheSchoolPolicy) {
+  // 100002 is when_mfa: no MFA at the MAT site -> the school asks for its second factor.
+  RedeemResult no_mfa = redeem("birch", issue("alice", "100002", false).ticket);
+  ASSERT_TRUE(no_mfa.active);
+  EXPECT_FALSE(no_mfa.skip_second_factor);
+  // 100001 is always.
+  RedeemResult always = redeem("alder", issue("alice", "100001", false).ticket);
+  ASSERT_TRUE(always.active);
+  EXPECT_TRUE(always.skip_second_factor);
+}
+
+TEST_F(HandoffServiceTest, EveryDenialReasonIsReportedAndAudited) {
+  const std::vector<std::pair<std::pair<std::string, std::string>, std::string_view>> cases = {
+      {{"nobody", "100001"}, reason::kUnknownUser},
+      {{"carol", "100001"}, reason::kUserDisabled},
+      {{"bob", "100001"}, reason::kNoLoginPermission},
+      {{"alice", "999999"}, reason::kUnknownInstitution},
+      {{"alice", "100003"}, reason::kNotAssociated},
+      {{"dave", "100001"}, reason::kNotAssociated},
+  };
+  for (const auto& [req, want] : cases) {
+    IssueResult r = issue(req.first, req.second);
+    EXPECT_FALSE(r.issued) << req.first;
+    EXPECT_TRUE(r.ticket.empty());
+    EXPECT_EQ(r.reason, want) << req.first;
+    AuditEvent a = last_audit();
+    EXPECT_EQ(a.action, "issue");
+    EXPECT_FALSE(a.allowed);
+    EXPECT_EQ(a.reason, want);
+    EXPECT_EQ(a.decision_id, r.decision_id);
+  }
+}
+
+TEST_F(HandoffServiceTest, NotReadyWithoutASnapshot) {
+  holder_.set(nullptr);
+  EXPECT_EQ(issue("alice", "100001").reason, handoff_reason::kNotReady);
+}
+
+TEST_F(HandoffServiceTest, UsernameIsResolvedCaseInsensitivelyAndTheTicketNamesTheStableId) {
+  IssueResult t = issue("ALICE", "100001");
+  ASSERT_TRUE(t.issued);
+  EXPECT_EQ(last_audit().user, "id-alice");
+  EXPECT_EQ(redeem("alder", t.ticket).user->id, "id-alice");
+}
+
+TEST_F(HandoffServiceTest, ExpiredTicketIsNotActive) {
+  IssueResult t = issue("alice", "100001");
+  clock_.advance(seconds(30));
+  RedeemResult r = redeem("alder", t.ticket);
+  EXPECT_FALSE(r.active);
+  EXPECT_EQ(r.reason, handoff_reason::kTicketExpired);
+  EXPECT_EQ(last_audit().reason, handoff_reason::kTicketExpired);
+}
+
+TEST_F(HandoffServiceTest, TicketIsStillGoodJustBeforeExpiry) {
+  IssueResult t = issue("alice", "100001");
+  clock_.advance(seconds(29));
+  EXPECT_TRUE(redeem("alder", t.ticket).active);
+}
+
+TEST_F(HandoffServiceTest, TtlIsConfigurableButCappedAtFiveMinutes) {
+  HandoffService long_lived(holder_, *tickets_, *audit_, clock_, random_, {.ttl_seconds = 3600});
+  EXPECT_EQ(long_lived.ttl_seconds(), 300);
+  auto t = long_lived.issue(*clients_.find("mat-site"), {"alice", "100001", false, 1});
+  ASSERT_TRUE(t && t->issued);
+  EXPECT_EQ(t->expires_at, unix_seconds(clock_.now()) + 300);
+}
+
+TEST_F(HandoffServiceTest, WrongSchoolCannotRedeemAndBurnsTheTicket) {
+  IssueResult t = issue("alice", "100001");
+  RedeemResult wrong = redeem("birch", t.ticket);
+  EXPECT_FALSE(wrong.active);
+  EXPECT_EQ(wrong.reason, handoff_reason::kWrongInstitution);
+  // Burnt: the right school can't use it afterwards either.
+  RedeemResult right = redeem("alder", t.ticket);
+  EXPECT_FALSE(right.active);
+  EXPECT_EQ(right.reason, handoff_reason::kTicketReused);
+}
+
+TEST_F(HandoffServiceTest, SecondRedeemOfTheSameTicketIsNotActive) {
+  IssueResult t = issue("alice", "100001");
+  EXPECT_TRUE(redeem("alder", t.ticket).active);
+  RedeemResult again = redeem("alder", t.ticket);
+  EXPECT_FALSE(again.active);
+  EXPECT_EQ(again.reason, handoff_reason::kTicketReused);
+}
+
+TEST_F(HandoffServiceTest, RevocationBetweenIssueAndRedeemWins) {
+  IssueResult t = issue("alice", "100001");
+  AccessModel revoked = la_model();
+  revoked.users["id-alice"].associations.clear();
+  holder_.set(la_snapshot(2, revoked));
+  RedeemResult r = redeem("alder", t.ticket);
+  EXPECT_FALSE(r.active);
+  EXPECT_EQ(r.reason, reason::kNotAssociated);
+  AuditEvent a = last_audit();
+  EXPECT_EQ(a.action, "redeem");
+  EXPECT_FALSE(a.allowed);
+  EXPECT_EQ(a.reason, reason::kNotAssociated);
+  EXPECT_EQ(a.user, "id-alice");
+}
+
+TEST_F(HandoffServiceTest, DisabledBetweenIssueAndRedeemIsNotActive) {
+  IssueResult t = issue("alice", "100001");
+  AccessModel disabled = la_model();
+  disabled.users["id-alice"].enabled = false;
+  holder_.set(la_snapshot(2, disabled));
+  EXPECT_EQ(redeem("alder", t.ticket).reason, reason::kUserDisabled);
+}
+
+TEST_F(HandoffServiceTest, UnknownAndMalformedTicketsAreNotActive) {
+  EXPECT_EQ(redeem("alder", std::string(43, 'A')).reason, handoff_reason::kUnknownTicket);
+  EXPECT_EQ(redeem("alder", "short").reason, handoff_reason::kMalformedTicket);
+  EXPECT_EQ(redeem("alder", std::string(43, '!')).reason, handoff_reason::kMalformedTicket);
+}
+
+TEST_F(HandoffServiceTest, AuditNeverContainsTheTicket) {
+  IssueResult t = issue("alice", "100001");
+  redeem("birch", t.ticket);
+  for (const auto& e : log_of(100)) {
+    for (const auto* f : {&e.decision_id, &e.client, &e.user, &e.institution, &e.reason}) {
+      EXPECT_EQ(f->find(t.ticket), std::string::npos);
+    }
+  }
+}
+
+TEST_F(HandoffServiceTest, ExpiredTicketsArePurgedDuringLaterIssues) {
+  IssueResult old = issue("alice", "100001");  // first issue purges (nothing) and arms the timer
+  clock_.advance(seconds(120));
+  issue("alice", "100001");  // purge interval passed: the old ticket is deleted
+  EXPECT_EQ(redeem("alder", old.ticket).reason, handoff_reason::kUnknownTicket);
+}
+
+TEST_F(HandoffServiceTest, TicketsAndDecisionIdsDoNotRepeat) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 50; ++i) {
+    IssueResult t = issue("alice", "100001");
+    EXPECT_TRUE(seen.insert(t.ticket).second);
+    EXPECT_TRUE(seen.insert(t.decision_id).second);
+  }
+}
+
+}  // namespace
+}  // namespace trustgate

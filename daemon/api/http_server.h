@@ -1,0 +1,50 @@
+#pragma once
+// The HTTP edge: a Poco HTTPServer on the configured address (plain on loopback, or TLS with
+// optional client certificates), with limits, routing every request through the Router and
+// catching everything so that nothing a client sends can take the daemon down.
+//
+// Limits: body > HttpConfig::max_body_bytes -> 413; request line/headers beyond Poco's limits
+// (URI 16 KiB, header name 256 B, value 8 KiB, 100 fields) are refused by Poco with 400;
+// HttpConfig::threads worker threads, max_connections queued, idle_timeout_seconds for both
+// reading a request and keep-alive. Plain HTTP is refused on a non-loopback address: use TLS.
+// Every response carries Cache-Control: no-store.
+#include <cstdint>
+#include <memory>
+
+#include "common/error.h"
+#include "daemon/api/api_context.h"
+#include "daemon/config.h"
+
+namespace Poco {
+class ThreadPool;
+namespace Net {
+class HTTPServer;
+}
+}  // namespace Poco
+
+namespace trustgate {
+
+class ApiServer {
+ public:
+  // Binds and starts serving. `http` is copied; `ctx` (and what it refers to) must outlive the
+  // server. Fails (never throws) on a bad address, a busy port, or unusable TLS files.
+  static Result<std::unique_ptr<ApiServer>> start(const HttpConfig& http, ApiContext& ctx);
+  ~ApiServer();  // stops
+
+  std::uint16_t port() const { return port_; }  // the bound port (useful with port 0)
+  bool tls() const { return tls_; }
+  // Stops accepting, aborts open connections and joins the worker threads (well under a
+  // second). Idempotent.
+  void stop();
+
+ private:
+  ApiServer() = default;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::uint16_t port_ = 0;
+  bool tls_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace trustgate

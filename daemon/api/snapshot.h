@@ -1,0 +1,74 @@
+#pragma once
+// What the API serves: an immutable snapshot of the current revision with manual associations
+// merged in, plus indexes for the hot path. Requests read a snapshot and never touch SQLite.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/error.h"
+#include "daemon/store.h"
+#include "mapping/access_model.h"
+#include "mapping/decision.h"
+#include "mapping/manual_association.h"
+
+namespace trustgate {
+
+class ServingSnapshot {
+ public:
+  // `store_model` is the revision as applied (without manual associations); the snapshot
+  // serves with_manual(store_model, manual). `data_as_of` = last successful sync (unix s).
+  static std::shared_ptr<const ServingSnapshot> build(AccessModel store_model,
+                                                      const std::vector<ManualAssociation>& manual,
+                                                      RevisionInfo revision,
+                                                      std::optional<std::int64_t> data_as_of);
+
+  const AccessModel& model() const { return model_; }  // the effective (merged) model
+  const RevisionInfo& revision() const { return revision_; }
+  std::optional<std::int64_t> data_as_of() const { return data_as_of_; }
+
+  // By stable id, else by username (ASCII case-insensitive) through an index; nullptr when
+  // unknown or when the username is shared by several users (ambiguous = unknown, as
+  // AccessModel::find_user).
+  const User* find_user(std::string_view key) const;
+
+  // decide() for a user key resolved through the index (no linear scans on the hot path).
+  Decision decide(std::string_view user_key, std::string_view institution_id) const;
+
+ private:
+  ServingSnapshot() = default;
+  AccessModel model_;
+  RevisionInfo revision_;
+  std::optional<std::int64_t> data_as_of_;
+  std::unordered_map<std::string, std::string> username_to_id_;  // lower-cased; "" = ambiguous
+};
+
+using SnapshotPtr = std::shared_ptr<const ServingSnapshot>;
+
+// Holds the snapshot being served; swapped atomically. Thread-safe. Readers take a copy of the
+// pointer and keep a consistent view for the whole request.
+class SnapshotHolder {
+ public:
+  SnapshotPtr get() const { return current_.load(std::memory_order_acquire); }  // null: not ready
+  void set(SnapshotPtr snapshot) { current_.store(std::move(snapshot), std::memory_order_release); }
+
+  // Loads the current revision, manual associations and data_as_of from `store` and swaps them
+  // in. Reloads are serialized, so the last reload always publishes the latest state. An empty
+  // store (no revision yet) leaves the holder unchanged. Call it after every Store::apply and
+  // after every manual association change. Defined in snapshot_loader.cc.
+  Result<void> reload(Store& store);
+
+ private:
+  std::atomic<SnapshotPtr> current_;
+  std::mutex reload_mutex_;
+};
+
+// The snapshot of `store`'s current state; nullptr when the store has no revision yet.
+Result<SnapshotPtr> load_serving_snapshot(Store& store);
+
+}  // namespace trustgate
