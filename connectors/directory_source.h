@@ -40,6 +40,11 @@ class DirectorySource {
     return false;
   }
 
+  // Forget incremental state: the next snapshot() is a complete read of the directory (the
+  // periodic full reconcile, which catches what a change stream missed, e.g. deletions that
+  // USN polling never sees). Sources that always read everything do nothing.
+  virtual void reconcile() {}
+
   // Opaque resume state (e.g. a syncrepl cookie) to be stored with the revision that
   // includes the changes it covers, and handed back after a restart.
   virtual std::optional<std::string> resume_state() const { return std::nullopt; }

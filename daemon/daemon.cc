@@ -93,6 +93,8 @@ Result<std::unique_ptr<SyncRuntime>> Daemon::build_sync(const Config& config) {
   SyncLoop::Options options;
   options.interval = std::chrono::seconds(config.sync_interval_seconds);
   options.batch = std::chrono::milliseconds(config.batch_millis);
+  for (const auto& source : config.sources)
+    options.reconcile.push_back(std::chrono::seconds(source.reconcile_seconds));
   rt->loop = std::make_unique<SyncLoop>(*rt->engine, pointers(rt->sources), deps_.clock, options,
                                         [this](const SyncOutcome&) { after_apply(); });
   return rt;

@@ -132,6 +132,18 @@ void LdapSource::disconnect() {
   primed_ = false;
 }
 
+void LdapSource::reconcile() {
+  if (!options_.incremental) return;  // every snapshot() is a full read already
+  std::lock_guard conn_lock(conn_mutex_);
+  conn_.reset();
+  std::lock_guard lock(view_mutex_);
+  view_ = SyncView{};
+  users_ = Stream{SyncKind::Users};
+  groups_ = Stream{SyncKind::Groups};
+  primed_ = false;
+  has_state_ = false;
+}
+
 Result<void> LdapSource::send_sync_search(Stream& stream) {
   LDAP* ld = conn_->get();
   std::optional<std::string> cookie;

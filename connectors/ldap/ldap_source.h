@@ -44,6 +44,8 @@ class LdapSource final : public DirectorySource {
   // Invalid state, or state written for different options, is logged and ignored (the next
   // sync is then a full refresh).
   void restore_state(const std::string& state) override;
+  // Drops the connection, the cookies and the view: the next snapshot() is a fresh refresh.
+  void reconcile() override;
 
   // Entries (of both streams) the server sent during the refresh stage of the latest
   // (re)connection: small after a resume, everything after a fresh start.

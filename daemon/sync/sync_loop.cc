@@ -80,6 +80,24 @@ void SyncLoop::run(std::stop_token stop) {
 }
 
 void SyncLoop::pass() {
+  // The first pass reads (or resumes) anyway; later passes drop a source's incremental
+  // state for a complete re-read once its reconcile interval has passed.
+  const auto now = clock_.steady_now();
+  if (next_reconcile_.empty()) {
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+      const auto every =
+          i < options_.reconcile.size() ? options_.reconcile[i] : std::chrono::seconds(0);
+      next_reconcile_.push_back(every.count() > 0 ? now + every
+                                                  : std::chrono::steady_clock::time_point::max());
+    }
+  } else {
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+      if (now < next_reconcile_[i]) continue;
+      spdlog::info("source '{}': periodic full reconcile", sources_[i]->name());
+      sources_[i]->reconcile();
+      next_reconcile_[i] = now + options_.reconcile[i];
+    }
+  }
   {
     std::lock_guard lock(mutex_);
     status_.in_progress = true;

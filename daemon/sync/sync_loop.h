@@ -23,6 +23,9 @@ class SyncLoop {
     std::chrono::milliseconds interval{std::chrono::minutes(5)};
     std::chrono::milliseconds batch{200};
     std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+    // Per source (same order as `sources`): how often its incremental state is dropped for a
+    // complete re-read; zero: never.
+    std::vector<std::chrono::seconds> reconcile;
   };
   // Called (on the loop's thread) after every pass that wrote a revision.
   using OnApplied = std::function<void(const SyncOutcome&)>;
@@ -56,7 +59,8 @@ class SyncLoop {
   std::condition_variable_any wake_;
   bool pending_ = false;  // GUARDED_BY(mutex_): a change or trigger awaits a pass
   SyncStatus status_;     // GUARDED_BY(mutex_)
-  std::chrono::steady_clock::time_point heartbeat_;  // GUARDED_BY(mutex_)
+  std::chrono::steady_clock::time_point heartbeat_;                    // GUARDED_BY(mutex_)
+  std::vector<std::chrono::steady_clock::time_point> next_reconcile_;  // loop thread only
   std::vector<std::jthread> threads_;
 };
 
