@@ -2,6 +2,12 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
 #include <ctime>
 
 #include "ctl/context.h"
@@ -15,6 +21,29 @@ std::string when(std::int64_t t) {
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&tt));
   return buf;
 }
+// The running daemon's /healthz (sync progress, degraded or not), when it listens on plain
+// HTTP; nullptr when it does not answer within a second.
+Poco::JSON::Object::Ptr daemon_health(const Config& config) {
+  if (!config.http.tls_cert_file.empty()) return nullptr;
+  const auto colon = config.http.listen.rfind(':');
+  if (colon == std::string::npos) return nullptr;
+  std::string host = config.http.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  try {
+    Poco::Net::HTTPClientSession session(
+        host, static_cast<Poco::UInt16>(std::stoi(config.http.listen.substr(colon + 1))));
+    session.setTimeout(Poco::Timespan(1, 0));
+    Poco::Net::HTTPRequest request("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 int cmd_status(Context& ctx) {
@@ -50,6 +79,7 @@ int cmd_status(Context& ctx) {
     }
     o.set("last_sync_success", last->value_or(0));
     o.set("manual_associations", manual->size());
+    if (auto health = daemon_health(*config)) o.set("daemon", health);
     Poco::JSON::Stringifier::stringify(o, ctx.out);
     ctx.out << '\n';
     return kExitOk;
@@ -72,6 +102,19 @@ int cmd_status(Context& ctx) {
           << "changes:             " << r.summary << '\n'
           << "last sync success:   " << when(last->value_or(0)) << '\n'
           << "manual associations: " << manual->size() << '\n';
+  if (auto health = daemon_health(*config)) {
+    ctx.out << "daemon:              " << health->optValue<std::string>("status", "?");
+    if (health->has("reason")) ctx.out << " (" << health->getValue<std::string>("reason") << ")";
+    ctx.out << '\n';
+    if (auto sync = health->getObject("sync")) {
+      ctx.out << "sync:                "
+              << (sync->optValue<bool>("in_progress", false) ? "running, " : "idle, last ")
+              << sync->optValue<std::size_t>("entries_read", 0) << " entries read, last outcome "
+              << sync->optValue<std::string>("last_outcome", "none") << '\n';
+    }
+  } else {
+    ctx.out << "daemon:              not reachable on " << config->http.listen << '\n';
+  }
   return kExitOk;
 }
 

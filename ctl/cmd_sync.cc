@@ -17,7 +17,7 @@ int run_pass(Context& ctx, bool apply) {
     ctx.err << "trustgatectl: " << store.error().message << '\n';
     return kExitFailure;
   }
-  auto sources = make_sources(*config);
+  auto sources = make_sources(*config, ctx.clock);
   if (!sources) {
     ctx.err << "trustgatectl: " << sources.error().message << '\n';
     return kExitFailure;

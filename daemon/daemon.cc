@@ -69,6 +69,7 @@ class Daemon {
   std::unique_ptr<StoreManualAssociations> manual_;
   Metrics metrics_;
   std::unique_ptr<ApiRuntime> api_;
+  std::mutex sync_mutex_;  // guards the swap of sync_ against API threads reading its status
   std::unique_ptr<SyncRuntime> sync_;
   std::int64_t data_version_ = -1;       // PRAGMA data_version: moves when another process writes
   std::atomic<bool> ready_sent_{false};  // READY=1 sent (tick and the sync thread both look)
@@ -81,7 +82,7 @@ std::int64_t data_version(Store& store) {
 
 Result<std::unique_ptr<SyncRuntime>> Daemon::build_sync(const Config& config) {
   auto rt = std::make_unique<SyncRuntime>();
-  auto sources = make_sources(config);
+  auto sources = make_sources(config, deps_.clock);
   if (!sources) return std::unexpected(sources.error());
   rt->sources = std::move(*sources);
   for (auto& source : rt->sources) {
@@ -111,7 +112,11 @@ Result<std::unique_ptr<ApiRuntime>> Daemon::build_api(const Config& config) {
                                                   deps_.random, handoff);
   rt->context = std::make_unique<ApiContext>(
       ApiContext{snapshots_, *rt->clients, *rt->handoffs, *audit_, metrics_, deps_.clock,
-                 manual_.get(), [this]() { return snapshots_.reload(*store_); }});
+                 manual_.get(), [this]() { return snapshots_.reload(*store_); },
+                 [this]() {
+                   std::lock_guard lock(sync_mutex_);
+                   return sync_ ? sync_->loop->status() : SyncStatus{};
+                 }});
   auto server = ApiServer::start(config.http, *rt->context);
   if (!server) return std::unexpected(server.error());
   rt->server = std::move(*server);
@@ -144,11 +149,12 @@ Result<void> Daemon::start(Config config) {
   auto api = build_api(config_);
   if (!api) return std::unexpected(api.error());
   api_ = std::move(*api);
-  spdlog::info("API listening on {} (port {}{})", config_.http.listen, api_->server->port(),
-               api_->server->tls() ? ", TLS" : "");
   auto sync = build_sync(config_);
   if (!sync) return std::unexpected(sync.error());
-  sync_ = std::move(*sync);
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_ = std::move(*sync);
+  }
   data_version_ = data_version(*store_);
   sync_->loop->start();
   publish_status();
@@ -238,7 +244,10 @@ void Daemon::reload(const std::string& path) {
     return;
   }
   sync_->loop->stop();
-  sync_ = std::move(*sync);
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_ = std::move(*sync);
+  }
   api_ = std::move(*api);
   config_ = std::move(next);
   sync_->loop->start();

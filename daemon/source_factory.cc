@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "connectors/ldap/ad_source.h"
 #include "connectors/ldap/ldap_source.h"
 #include "connectors/ldif/ldif_source.h"
 
@@ -24,7 +25,7 @@ std::unique_ptr<DirectorySource> make_ldif(const SourceConfig& c) {
   return std::make_unique<LdifSource>(std::move(o));
 }
 
-Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c) {
+Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c, const Clock& clock) {
   LdapSourceOptions o;
   o.name = c.name;
   o.url = c.url;
@@ -51,23 +52,27 @@ Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c) {
   o.groups = {c.groups.base,      c.groups.filter,       c.groups.id_attr,
               c.groups.name_attr, c.groups.member_attrs, c.groups.member_uid_attr};
   o.incremental = c.incremental;
-  if (c.type == "ad")
-    return fail("config.invalid", "source '" + c.name + "': type \"ad\" is not wired yet");
+  // AD: uSNChanged polling pinned to one DC; the sync loop schedules the full reconcile.
+  if (c.type == "ad") {
+    return make_ad_source(std::move(o), clock,
+                          AdSyncOptions{.poll_interval = std::chrono::seconds(c.poll_seconds)});
+  }
   return std::unique_ptr<DirectorySource>(std::make_unique<LdapSource>(std::move(o)));
 }
 
 }  // namespace
 
-Result<std::unique_ptr<DirectorySource>> make_source(const SourceConfig& c) {
+Result<std::unique_ptr<DirectorySource>> make_source(const SourceConfig& c, const Clock& clock) {
   if (c.type == "ldif") return make_ldif(c);
-  if (c.type == "ldap" || c.type == "ad") return make_ldap(c);
+  if (c.type == "ldap" || c.type == "ad") return make_ldap(c, clock);
   return fail("config.invalid", fmt::format("source '{}': unsupported type '{}'", c.name, c.type));
 }
 
-Result<std::vector<std::unique_ptr<DirectorySource>>> make_sources(const Config& config) {
+Result<std::vector<std::unique_ptr<DirectorySource>>> make_sources(const Config& config,
+                                                                   const Clock& clock) {
   std::vector<std::unique_ptr<DirectorySource>> out;
   for (const auto& c : config.sources) {
-    auto s = make_source(c);
+    auto s = make_source(c, clock);
     if (!s) return std::unexpected(s.error());
     out.push_back(std::move(*s));
   }

@@ -4,14 +4,17 @@
 #include <memory>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "connectors/directory_source.h"
 #include "daemon/config.h"
 
 namespace trustgate {
 
-Result<std::unique_ptr<DirectorySource>> make_source(const SourceConfig& config);
-Result<std::vector<std::unique_ptr<DirectorySource>>> make_sources(const Config& config);
+Result<std::unique_ptr<DirectorySource>> make_source(const SourceConfig& config,
+                                                     const Clock& clock);
+Result<std::vector<std::unique_ptr<DirectorySource>>> make_sources(const Config& config,
+                                                                   const Clock& clock);
 
 // Borrowed pointers, in config order.
 std::vector<DirectorySource*> pointers(const std::vector<std::unique_ptr<DirectorySource>>& owned);

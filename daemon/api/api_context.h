@@ -3,6 +3,8 @@
 // outlive the ApiServer.
 #include <functional>
 
+#include "daemon/sync/sync_status.h"
+
 #include "common/clock.h"
 #include "common/error.h"
 #include "daemon/api/audit_log.h"
@@ -27,6 +29,8 @@ struct ApiContext {
   // Called after a manual association changed: must rebuild and swap the served snapshot
   // (production: [&]{ return holder.reload(store); }). An error is reported as 500.
   std::function<Result<void>()> after_manual_change;
+  // The sync loop's state for /healthz (degraded and why, progress); unset: not reported.
+  std::function<SyncStatus()> sync_status;
 };
 
 // Registers every endpoint (one function per endpoint group, each in its *_handlers.cc).

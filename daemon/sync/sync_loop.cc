@@ -106,9 +106,14 @@ void SyncLoop::pass() {
   }
   SyncRequest request;
   request.progress = [this](std::size_t n) {
-    std::lock_guard lock(mutex_);
-    status_.entries_read = n;
-    heartbeat_ = clock_.steady_now();
+    std::size_t before;
+    {
+      std::lock_guard lock(mutex_);
+      before = status_.entries_read;
+      status_.entries_read = n;
+      heartbeat_ = clock_.steady_now();
+    }
+    if (n / 10000 > before / 10000) spdlog::info("sync: {} entries read so far", n);
   };
   auto result = engine_.run(request);
   std::unique_lock lock(mutex_);
