@@ -1,0 +1,122 @@
+// SyncLoop with fake sources: changes are applied in the background, failures degrade the
+// status without applying, and stop() is prompt.
+#include "daemon/sync/sync_loop.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "connectors/fake/fake_source.h"
+#include "connectors/fake/faulty_source.h"
+#include "mapping/test_fixtures.h"
+
+namespace trustgate {
+namespace {
+
+using namespace trustgate::testing;
+using namespace std::chrono_literals;
+
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::seconds deadline = 30s) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+class SyncLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "tg-loop-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    store_ = std::move(*Store::open((dir_ / "s.db").string(), clock_));
+    mapping_ = la_config();
+    auto staff = make_rule("staff", by_dn(group_dn("Staff")));
+    staff.roles = {"teacher"};
+    mapping_.rules = {staff};
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  SystemClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  MappingConfig mapping_;
+  SafetyConfig safety_{.max_grant_removals = 500, .max_grant_removal_share = 1.0};
+};
+
+TEST_F(SyncLoopTest, AChangeReportedBySourceIsAppliedWithoutWaitingForTheInterval) {
+  FakeSource source("fake", snapshot("fake", {make_user("a"), make_user("b")},
+                                     {make_group("Staff", {user_dn("a")})}));
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  std::atomic<int> applied{0};
+  SyncLoop loop(engine, {&source}, clock_, {.interval = std::chrono::hours(1), .batch = 20ms},
+                [&](const SyncOutcome&) { ++applied; });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return applied.load() == 1; }));
+  source.add_member("gid-Staff", user_dn("b"));
+  ASSERT_TRUE(eventually([&] { return applied.load() == 2; }));
+  auto current = store_->load_current();
+  ASSERT_TRUE(current && *current);
+  EXPECT_FALSE((*current)->model.users.at("id-b").roles.empty());
+  EXPECT_FALSE(loop.status().degraded);
+}
+
+TEST_F(SyncLoopTest, FailuresAndRefusalsDegradeTheStatusAndApplyNothing) {
+  FakeSource fake("fake",
+                  snapshot("fake", {make_user("a")}, {make_group("Staff", {user_dn("a")})}));
+  FaultySource source(fake);
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  std::atomic<int> applied{0};
+  SyncLoop loop(engine, {&source}, clock_, {.interval = std::chrono::hours(1), .batch = 10ms},
+                [&](const SyncOutcome&) { ++applied; });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return applied.load() == 1; }));
+  source.empty_next_snapshots(1);
+  loop.trigger();
+  ASSERT_TRUE(eventually([&] { return loop.status().refused_passes == 1; }));
+  EXPECT_TRUE(loop.status().degraded);
+  EXPECT_NE(loop.status().degraded_reason.find("no entries"), std::string::npos);
+  source.fail_next_snapshots(1);
+  loop.trigger();
+  ASSERT_TRUE(eventually([&] { return loop.status().failed_passes == 1; }));
+  EXPECT_TRUE(loop.status().degraded);
+  EXPECT_EQ(applied.load(), 1);
+  // Healthy again on the next good pass.
+  loop.trigger();
+  ASSERT_TRUE(eventually([&] { return !loop.status().degraded; }));
+}
+
+TEST_F(SyncLoopTest, StopReturnsPromptlyEvenWhileWaiting) {
+  FakeSource source("fake",
+                    snapshot("fake", {make_user("a")}, {make_group("Staff", {user_dn("a")})}));
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  SyncLoop loop(engine, {&source}, clock_, {.interval = std::chrono::hours(1)}, {});
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return loop.status().passes == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  loop.stop();
+  const auto took = std::chrono::steady_clock::now() - start;
+  // Contract: about a second at most; the bound here is generous so load never fails it.
+  EXPECT_LT(took, 10s);
+  std::printf(
+      "stop took %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+}
+
+TEST_F(SyncLoopTest, TheHeartbeatMovesWhileTheLoopRuns) {
+  FakeSource source("fake",
+                    snapshot("fake", {make_user("a")}, {make_group("Staff", {user_dn("a")})}));
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  SyncLoop loop(engine, {&source}, clock_, {.interval = std::chrono::hours(1)}, {});
+  loop.start();
+  const auto first = loop.last_heartbeat();
+  ASSERT_TRUE(eventually([&] { return loop.last_heartbeat() > first; }));
+}
+
+}  // namespace
+}  // namespace trustgate
