@@ -90,7 +90,7 @@ int cmd_explain(Context& ctx) {
           << "  1. profile exists and is enabled:   " << met(d.profile_ok) << '\n'
           << "  2. login permission through a role: " << met(d.permission_ok) << '\n'
           << "  3. associated with " << inst.id << ":          " << met(d.association_ok) << '\n';
-  if (!d.path.empty()) ctx.out << "  " << (d.allowed ? "granted " : "") << d.path << '\n';
+  if (!d.path.empty()) ctx.out << "  " << (d.allowed ? "granted " : "association: ") << d.path << '\n';
   return kExitOk;
 }
 

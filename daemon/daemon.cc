@@ -173,7 +173,10 @@ void Daemon::publish_status() {
   SyncStatus s = sync_ ? sync_->loop->status() : SyncStatus{};
   if (snap) metrics_.set_revision(snap->revision().number);
   if (snap && snap->data_as_of()) metrics_.set_last_sync_success(*snap->data_as_of());
-  if (s.last_success_at) metrics_.set_last_sync_success(s.last_success_at);
+  if (s.last_success_at) {
+    metrics_.set_last_sync_success(s.last_success_at);
+    snapshots_.note_sync_success(s.last_success_at);
+  }
   metrics_.set_sync_degraded(s.degraded);
   if (snap && api_ && !ready_sent_.exchange(true)) deps_.notifier.ready();
   std::string line;

@@ -75,11 +75,7 @@ ApiResponse redeem(ApiContext& ctx, const ApiRequest& req) {
   o->set("skip_second_factor", r.skip_second_factor);
   o->set("mfa", r.mfa);
   o->set("auth_time", r.auth_time);
-  if (auto as_of = r.snapshot->data_as_of()) {
-    o->set("data_as_of", *as_of);
-  } else {
-    o->set("data_as_of", r.snapshot->revision().applied_at);
-  }
+  o->set("data_as_of", ctx.snapshots.data_as_of(*r.snapshot));
   o->set("revision", r.snapshot->revision().number);
   o->set("decision_id", r.decision_id);
   return json_response(200, o);

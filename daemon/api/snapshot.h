@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 // What the API serves: an immutable snapshot of the current revision with manual associations
 // merged in, plus indexes for the hot path. Requests read a snapshot and never touch SQLite.
 #include <atomic>
@@ -63,9 +64,23 @@ class SnapshotHolder {
   // after every manual association change. Defined in snapshot_loader.cc.
   Result<void> reload(Store& store);
 
+ // A sync pass that found nothing to change still makes the data current: the sync loop
+  // reports each success here, and answers give the later of this and the snapshot's own.
+  void note_sync_success(std::int64_t unix_seconds) {
+    std::int64_t seen = last_sync_success_.load();
+    while (unix_seconds > seen && !last_sync_success_.compare_exchange_weak(seen, unix_seconds)) {
+    }
+  }
+  // The time the served data is current as of (0 when unknown).
+  std::int64_t data_as_of(const ServingSnapshot& snapshot) const {
+    return std::max({last_sync_success_.load(), snapshot.data_as_of().value_or(0),
+                     snapshot.revision().applied_at});
+  }
+
  private:
   std::atomic<SnapshotPtr> current_;
   std::mutex reload_mutex_;
+  std::atomic<std::int64_t> last_sync_success_{0};
 };
 
 // The snapshot of `store`'s current state; nullptr when the store has no revision yet.
