@@ -54,6 +54,7 @@ struct SourceConfig {
   LdapGroupSchema groups;
   bool incremental = true;       // syncrepl (ldap) / uSNChanged polling (ad)
   int reconcile_seconds = 3600;  // periodic full reconcile
+  int poll_seconds = 15;         // ad: least time between two uSNChanged polls
 };
 
 struct SafetyConfig {

@@ -381,6 +381,11 @@ class DocumentReader {
     f.read("timeout", s.timeout_seconds, 1, 3600);
     f.read("incremental", s.incremental);
     f.read("reconcile_interval", s.reconcile_seconds, 1, 30 * 24 * 3600);
+    f.read("poll_interval", s.poll_seconds, 1, 3600);
+    if (f.has("poll_interval") && !s.type.empty() && s.type != "ad") {
+      f.error("poll_interval",
+              "poll_interval is for ad sources (ldap sources get changes pushed by syncrepl)");
+    }
     if (const toml::table* users = f.table("users")) {
       read_user_schema(*users, f.key_path("users"), s.users);
     }
