@@ -8,7 +8,7 @@
 //   [handoff]   ttl_seconds (1..300)
 //   [[source]]  name type(ldif|ldap|ad) path url start_tls bind_dn bind_password_file
 //               sasl_external ca_file tls_verify page_size timeout incremental
-//               reconcile_interval, with [source.users] and [source.groups] schema tables
+//               reconcile_interval, poll_interval (ad), with [source.users] and [source.groups] schema tables
 //   [[permission]] [[role]] [[institution]] [[cluster]] [[rule]] [[institution_rule]]
 //   [[client]]
 //
