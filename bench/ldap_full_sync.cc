@@ -1,0 +1,275 @@
+// Benchmark: a full LDAP sync of the synthetic directory (100k users, 2k groups, one group of
+// 5,000 members, nesting 5 deep, 500 schools) from a private slapd, against the floor of a
+// plain paged `ldapsearch` dump of the same server, measured in the same run.
+//
+//   dump:       ldapsearch -x -E pr=1000/noprompt "(objectClass=*)" > /dev/null   (wall time)
+//   full sync:  LdapSource snapshot (incremental = false, page size 1000) + map + apply to a
+//               fresh store, in a fresh child process (this binary with --sync-child), so its
+//               peak RSS (VmHWM) is that of the sync alone, as in the daemon, not of the
+//               generator that wrote the LDIF.
+//
+// Usage: bench_ldap_full_sync [USERS] [ROUNDS]
+//
+// The bench targets do not link the test harness library (it pulls in GoogleTest), so the
+// slapd fixture, which needs no GoogleTest, is compiled in here.
+#include <fmt/format.h>
+#include <malloc.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bench/lib/measure.h"
+#include "bench/lib/synthetic_directory.h"
+#include "common/clock.h"
+#include "connectors/ldap/ldap_source.h"
+#include "daemon/store.h"
+#include "mapping/mapper.h"
+#include "tests/harness/slapd.cc"  // NOLINT: see the header comment
+
+using namespace trustgate;
+using namespace trustgate::bench;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kPeople = "ou=people,dc=la,dc=example";
+constexpr const char* kGroups = "ou=groups,dc=la,dc=example";
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Runs argv with stdout to `out_path` (or /dev/null) and stderr to /dev/null; returns
+// (exit code, wall seconds).
+std::pair<int, double> run_timed(const std::vector<std::string>& argv,
+                                 const std::string& out_path = "/dev/null") {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return {127, 0};
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, seconds_since(start)};
+}
+
+std::size_t peak_rss_kib_now() {  // VmHWM so far (measure() reset it at the phase start)
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("VmHWM:")) return std::stoul(line.substr(6));
+  return 0;
+}
+
+// The synthetic mapping only depends on the schools and the base, not on the users: build it
+// from a small directory of the same shape.
+MappingConfig mapping_for(const SyntheticShape& shape) {
+  SyntheticShape small = shape;
+  small.users = 1000;
+  small.big_group_members = 100;
+  small.groups = std::min<std::size_t>(shape.groups, 600);
+  return make_synthetic_directory(small).mapping;
+}
+
+// --sync-child URL USERS DB: one full sync; prints "RESULT seconds peak_kib rss_before_kib
+// users groups grants" and the phase times.
+int sync_child(const std::string& url, std::size_t users, const std::string& db_path) {
+  SyntheticShape shape;
+  shape.users = users;
+  MappingConfig mapping = mapping_for(shape);
+  malloc_trim(0);
+  LdapSourceOptions o;
+  o.name = "synthetic";
+  o.url = url;
+  o.bind_dn = SlapdServer::kRootDn;
+  o.bind_password = SlapdServer::kRootPassword;
+  o.page_size = 1000;
+  o.timeout = std::chrono::seconds(120);
+  o.users.base = kPeople;
+  o.users.disabled_attr = "employeeType";
+  o.users.disabled_values = {"disabled"};
+  o.groups.base = kGroups;
+  o.incremental = false;
+  SystemClock clock;
+  std::size_t n_users = 0, n_groups = 0, grants = 0;
+  double t_read = 0, t_map = 0, t_apply = 0;
+  std::size_t peak_read = 0, peak_map = 0;
+  bool ok = true;
+  auto m = measure([&] {
+    auto t0 = std::chrono::steady_clock::now();
+    LdapSource source(o);
+    auto snap = source.snapshot();
+    t_read = seconds_since(t0);
+    if (!snap) {
+      fmt::print(stderr, "snapshot failed: {}\n", snap.error().message);
+      ok = false;
+      return;
+    }
+    peak_read = peak_rss_kib_now();
+    n_users = snap->users.size();
+    n_groups = snap->groups.size();
+    t0 = std::chrono::steady_clock::now();
+    std::vector<DirectorySnapshot> snaps;
+    snaps.push_back(std::move(*snap));
+    MappingResult mapped = map_directory(snaps, mapping);
+    snaps.clear();
+    t_map = seconds_since(t0);
+    peak_map = peak_rss_kib_now();
+    grants = mapped.model.grant_count();
+    t0 = std::chrono::steady_clock::now();
+    auto store = Store::open(db_path, clock);
+    if (!store) {
+      fmt::print(stderr, "store: {}\n", store.error().message);
+      ok = false;
+      return;
+    }
+    ApplyOptions apply;
+    apply.sources = "synthetic";
+    apply.summary = "bench full sync";
+    auto applied = (*store)->apply(mapped.model, apply);
+    t_apply = seconds_since(t0);
+    if (!applied) {
+      fmt::print(stderr, "apply: {}\n", applied.error().message);
+      ok = false;
+    }
+  });
+  if (!ok) return 1;
+  fmt::print("RESULT {:.4f} {} {} {} {} {} {:.4f} {:.4f} {:.4f} {} {}\n", m.seconds, m.peak_rss_kib,
+             m.rss_before_kib, n_users, n_groups, grants, t_read, t_map, t_apply, peak_read,
+             peak_map);
+  return 0;
+}
+
+struct SyncFigures {
+  double seconds = 0, read = 0, map = 0, apply = 0;
+  std::size_t peak_kib = 0, before_kib = 0, users = 0, groups = 0, grants = 0;
+  std::size_t peak_after_read = 0, peak_after_map = 0;
+};
+
+std::optional<SyncFigures> run_sync_child(const std::string& url, std::size_t users,
+                                          const fs::path& dir, int round) {
+  const fs::path db = dir / fmt::format("store-{}.db", round);
+  const fs::path out = dir / "child.out";
+  auto [rc, wall] = run_timed(
+      {"/proc/self/exe", "--sync-child", url, std::to_string(users), db.string()}, out.string());
+  std::ifstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("RESULT ")) continue;
+    std::istringstream s(line.substr(7));
+    SyncFigures f;
+    s >> f.seconds >> f.peak_kib >> f.before_kib >> f.users >> f.groups >> f.grants >> f.read >>
+        f.map >> f.apply >> f.peak_after_read >> f.peak_after_map;
+    fs::remove(db);
+    fs::remove(fs::path(db.string() + "-wal"));
+    fs::remove(fs::path(db.string() + "-shm"));
+    return f;
+  }
+  fmt::print(stderr, "the sync child failed (exit {})\n", rc);
+  return std::nullopt;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--sync-child")
+    return sync_child(argv[2], std::strtoul(argv[3], nullptr, 10), argv[4]);
+
+  SyntheticShape shape;
+  if (argc > 1) shape.users = std::strtoul(argv[1], nullptr, 10);
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+
+  std::string ldif;
+  {
+    const auto t0 = std::chrono::steady_clock::now();
+    SyntheticDirectory synthetic = make_synthetic_directory(shape);
+    std::ostringstream out;
+    write_ldif(out, synthetic, shape);
+    ldif = std::move(out).str();
+    std::size_t members = 0;
+    for (const auto& g : synthetic.snapshot.groups) members += g.member_dns.size();
+    fmt::print(
+        "directory: {} users, {} groups ({} member values, largest group {}, nesting {} deep, "
+        "{} schools); LDIF {:.1f} MiB, generated in {:.2f} s\n",
+        synthetic.snapshot.users.size(), synthetic.snapshot.groups.size(), members,
+        shape.big_group_members, shape.nesting_depth, shape.schools, ldif.size() / 1048576.0,
+        seconds_since(t0));
+  }
+  SlapdOptions options;
+  options.ldif = std::move(ldif);
+  const auto t_load = std::chrono::steady_clock::now();
+  SlapdServer slapd(options);  // slapadd -q, then slapd on loopback
+  options.ldif.clear();
+  options.ldif.shrink_to_fit();
+  fmt::print("slapd: loaded with slapadd -q and started in {:.2f} s (incl. test certificates)\n",
+             seconds_since(t_load));
+
+  const fs::path dir = fs::temp_directory_path() / fmt::format("tg-bench-ldap-{}", getpid());
+  fs::create_directories(dir);
+  const std::vector<std::string> dump = {"/usr/bin/ldapsearch",
+                                         "-x",
+                                         "-H",
+                                         slapd.ldap_url(),
+                                         "-D",
+                                         SlapdServer::kRootDn,
+                                         "-w",
+                                         SlapdServer::kRootPassword,
+                                         "-b",
+                                         SlapdServer::kSuffix,
+                                         "-E",
+                                         "pr=1000/noprompt",
+                                         "(objectClass=*)"};
+  // Warm slapd's caches once so neither side pays for the first touch.
+  run_timed(dump);
+
+  std::vector<double> dumps, syncs;
+  std::vector<SyncFigures> figures;
+  for (int round = 0; round < rounds; ++round) {
+    auto [rc, dump_s] = run_timed(dump);
+    if (rc != 0) {
+      fmt::print(stderr, "ldapsearch failed (exit {})\n", rc);
+      return 1;
+    }
+    auto f = run_sync_child(slapd.ldap_url(), shape.users, dir, round);
+    if (!f) return 1;
+    dumps.push_back(dump_s);
+    syncs.push_back(f->seconds);
+    figures.push_back(*f);
+    fmt::print(
+        "round {}: dump {:.2f} s | full sync {:.2f} s (read {:.2f} + map {:.2f} + apply {:.2f}), "
+        "{} users, {} groups, {} grants, peak RSS {:.1f} MiB (process before: {:.1f} MiB; peak "
+        "after read {:.1f}, after map {:.1f}); ratio {:.2f}x\n",
+        round + 1, dump_s, f->seconds, f->read, f->map, f->apply, f->users, f->groups, f->grants,
+        f->peak_kib / 1024.0, f->before_kib / 1024.0, f->peak_after_read / 1024.0,
+        f->peak_after_map / 1024.0, f->seconds / dump_s);
+  }
+  std::size_t peak = 0;
+  for (const auto& f : figures) peak = std::max(peak, f.peak_kib);
+  const double d = median(dumps), s = median(syncs);
+  fmt::print(
+      "median of {}: dump {:.2f} s, full sync {:.2f} s, ratio {:.2f}x (target <= 1.5x); "
+      "peak RSS {:.1f} MiB (target <= 150 MB = 143 MiB)\n",
+      rounds, d, s, s / d, peak / 1024.0);
+  fs::remove_all(dir);
+  return 0;
+}
