@@ -11,11 +11,15 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace trustgate::testing {
@@ -68,12 +72,14 @@ DaemonProcess::DaemonProcess(DaemonOptions options) : options_(std::move(options
     clients += "secret_file = " + toml_string(secret.string()) + "\n\n";
   }
   const std::string config = fmt::format(
-      "[daemon]\ndatabase = {}\nlog_level = \"info\"\nsync_interval = 3600\n\n"
-      "[http]\nlisten = \"127.0.0.1:{}\"\nmax_body_bytes = {}\n\n"
+      "[daemon]\ndatabase = {}\nlog_level = {}\nsync_interval = 3600\n\n"
+      "[http]\nlisten = \"127.0.0.1:{}\"\nmax_body_bytes = {}\n{}\n\n"
       "[handoff]\nttl_seconds = {}\n\n"
-      "[[source]]\nname = \"test\"\ntype = \"ldif\"\npath = {}\n\n{}\n{}",
-      toml_string(database().string()), port_, options_.max_body_bytes, options_.ttl_seconds,
-      toml_string((dir_ / "directory.ldif").string()), options_.mapping_toml, clients);
+      "[[source]]\nname = \"test\"\ntype = \"ldif\"\npath = {}\n{}\n\n{}\n{}\n{}\n",
+      toml_string(database().string()), toml_string(options_.log_level), port_,
+      options_.max_body_bytes, options_.http_toml, options_.ttl_seconds,
+      toml_string((dir_ / "directory.ldif").string()), options_.source_toml, options_.mapping_toml,
+      clients, options_.extra_toml);
   write(dir_ / "trustgate.toml", config);
   spawn();
 }
@@ -161,6 +167,106 @@ int DaemonProcess::stop(std::chrono::seconds grace) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
+}
+
+bool DaemonProcess::wait_listening(std::chrono::seconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (!running()) return false;
+    try {
+      Poco::Net::StreamSocket probe(
+          Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
+      return true;
+    } catch (...) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+void DaemonProcess::write_ldif(const std::string& ldif) {
+  // Write then rename: a sync running meanwhile reads the old file or the new, never half.
+  const fs::path next = dir_ / "directory.ldif.next";
+  write(next, ldif);
+  fs::rename(next, dir_ / "directory.ldif");
+}
+
+CtlRun DaemonProcess::ctl(const std::vector<std::string>& args) const {
+#ifdef TRUSTGATECTL_BIN
+  const std::string bin = TRUSTGATECTL_BIN;
+#else
+  const std::string bin;
+#endif
+  if (bin.empty()) throw std::runtime_error("daemon harness: no trustgatectl binary");
+  std::vector<std::string> argv = {bin, "--config", config_path().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const fs::path out = dir_ / "ctl.out";
+  std::error_code ec;
+  fs::remove(out, ec);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("daemon harness: fork failed");
+  if (pid == 0) {
+    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    ::unsetenv("TRUSTGATE_CONFIG");
+    std::vector<char*> cargs;
+    for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+    cargs.push_back(nullptr);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  CtlRun run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  run.output = ss.str();
+  return run;
+}
+
+long long DaemonProcess::served_revision() const {
+  const ApiReply r = http_call(port_, "GET", "/readyz");
+  if (r.status != 200) return -1;
+  const std::string key = "\"revision\":";
+  const auto at = r.body.find(key);
+  if (at == std::string::npos) return -1;
+  return std::strtoll(r.body.c_str() + at + key.size(), nullptr, 10);
+}
+
+ApiReply http_call(int port, const std::string& method, const std::string& target,
+                   const std::string& authorization, const std::string& body,
+                   const std::string& content_type) {
+  ApiReply reply;
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!authorization.empty()) req.set("Authorization", authorization);
+    const bool with_body = method == "POST" || !body.empty();
+    if (with_body) {
+      req.setContentType(content_type);
+      req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    }
+    std::ostream& out = session.sendRequest(req);
+    if (with_body) out << body;
+    Poco::Net::HTTPResponse resp;
+    std::istream& in = session.receiveResponse(resp);
+    reply.status = resp.getStatus();
+    reply.content_type = resp.getContentType();
+    Poco::StreamCopier::copyToString(in, reply.body);
+  } catch (...) {
+    reply.status = -1;
+  }
+  return reply;
 }
 
 std::string DaemonProcess::log() const {

@@ -2,6 +2,8 @@
 // The real trustgated binary (TRUSTGATED_BIN) for end-to-end tests: writes a config, an LDIF
 // directory and client secrets into a fresh temp folder, starts the daemon on a free loopback
 // port, waits for /readyz and stops it by PID (SIGTERM, then SIGKILL after a deadline).
+// Also runs trustgatectl against the same config (when the build defines TRUSTGATECTL_BIN) and
+// makes plain HTTP requests. Needs no GoogleTest (benchmarks compile it in).
 #include <sys/types.h>
 
 #include <chrono>
@@ -25,6 +27,29 @@ struct DaemonOptions {
   std::vector<TestClient> clients;
   int ttl_seconds = 30;
   std::size_t max_body_bytes = 64 * 1024;
+  std::string log_level = "info";
+  std::string source_toml;  // more keys / sub-tables of the source, e.g. "[source.users]\n..."
+  std::string http_toml;    // more [http] keys: threads, max_connections, tls_cert ...
+  std::string extra_toml;   // more top-level tables, e.g. "[safety]\n..." (appended last)
+};
+
+// One HTTP exchange. status -1: no answer (refused, reset, timeout).
+struct ApiReply {
+  int status = -1;
+  std::string content_type;
+  std::string body;
+};
+
+// One request on a fresh plain-HTTP connection to 127.0.0.1:port. `authorization` is the whole
+// header value ("" for none); a body is sent (with `content_type`) for POST/PUT/PATCH/DELETE
+// when non-empty or for POST always. Never throws.
+ApiReply http_call(int port, const std::string& method, const std::string& target,
+                   const std::string& authorization = "", const std::string& body = "",
+                   const std::string& content_type = "application/json");
+
+struct CtlRun {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
 };
 
 class DaemonProcess {
@@ -42,10 +67,24 @@ class DaemonProcess {
   // Starts it again on the same folder, config and port (after stop()).
   void restart();
   bool running();
+  // Polls until the port accepts TCP connections (for TLS listeners /readyz can't be polled
+  // in plain HTTP). false on timeout or when the process exited.
+  bool wait_listening(std::chrono::seconds deadline = std::chrono::seconds(60));
+
+  // Replaces the directory file; the daemon sees it at its next sync (or `ctl sync --once`).
+  void write_ldif(const std::string& ldif);
+  // Runs `trustgatectl --config <config> ARGS...` to completion. Throws std::runtime_error
+  // when the build gives no trustgatectl binary.
+  CtlRun ctl(const std::vector<std::string>& args) const;
+  // GET /readyz's revision; -1 when not ready or not answering.
+  long long served_revision() const;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }  // -1 when not running
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path database() const { return dir_ / "trustgate.db"; }
+  std::filesystem::path handoff_database() const { return dir_ / "trustgate-handoffs.db"; }
+  std::filesystem::path config_path() const { return dir_ / "trustgate.toml"; }
   std::string log() const;  // the daemon's stdout+stderr so far
 
  private:

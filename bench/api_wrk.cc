@@ -1,0 +1,585 @@
+// Benchmark: the HTTP API of the real trustgated on loopback, driven by wrk.
+//
+// A synthetic directory (default 10k users, 100 schools; bench/lib/synthetic_directory.h) is
+// written as LDIF; the daemon syncs it at start-up. Then, each at two connection counts
+// (wrk -c 64 -t 2: the most it serves; wrk -c 4 -t 2: a bounded load):
+//   1. GET /healthz (baseline: the HTTP stack alone);
+//   2. GET /v1/users/{id}/institutions with Basic auth, rotating users (bench/wrk/
+//      users_institutions.lua): the read-only check on the in-memory snapshot;
+//   3. issue + redeem pairs (bench/wrk/handoff.lua): POST /v1/handoffs as the site, then
+//      POST /v1/handoffs/redeem as the ticket's school;
+// then /healthz and the read check at a fixed 10k req/s over 4 paced keep-alive connections
+// (plain wrk has no fixed-rate mode; latency counts from each request's scheduled start);
+// plus pairs from a C++ load generator (N threads, one keep-alive connection each, issue then
+// redeem), which also gives the latency of a whole pair. Pairs run twice: with the state in
+// the temp folder (SQLite fsyncs every commit to disk) and in /dev/shm (fsync costs nothing),
+// which shows what fsync costs. Every figure is printed with its ratio to /healthz.
+//
+// Usage: bench_api_wrk [USERS] [SECONDS]
+// The daemon binary is found next to this one (../daemon/trustgated) unless $TRUSTGATED names
+// it; the Lua scripts next to this source (bench/wrk) unless $TRUSTGATE_WRK_SCRIPTS names them.
+//
+// The bench targets do not link the test harness library (it pulls in GoogleTest), so the
+// harness file this needs, which needs no GoogleTest, is compiled in here.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+std::string g_trustgated;  // the daemon binary, set in main before any use
+}
+#define TRUSTGATED_BIN g_trustgated
+#include "tests/harness/daemon_process.cc"  // NOLINT: see the header comment
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include "bench/lib/synthetic_directory.h"
+
+using namespace trustgate;
+using namespace trustgate::bench;
+using trustgate::testing::DaemonOptions;
+using trustgate::testing::DaemonProcess;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kSiteSecret[] = "bench-site-secret-0123456789abcdef";
+
+std::string literal(const std::string& s) { return "'" + s + "'"; }  // TOML literal string
+
+std::string list(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (const auto& s : v) out += (out.size() > 1 ? ", " : "") + literal(s);
+  return out + "]";
+}
+
+// The synthetic MappingConfig as trustgate.toml tables.
+std::string mapping_toml(const MappingConfig& m) {
+  std::string out;
+  for (const auto& p : m.permissions)
+    out += fmt::format("[[permission]]\nid = {}\nname = {}\n\n", literal(p.id), literal(p.name));
+  for (const auto& r : m.roles)
+    out += fmt::format("[[role]]\nid = {}\nname = {}\npermissions = {}\n\n", literal(r.id),
+                       literal(r.name), list(r.permissions));
+  for (const auto& i : m.institutions)
+    out += fmt::format(
+        "[[institution]]\nid = {}\nname = {}\nmis_url = {}\nskip_second_factor = {}\n\n",
+        literal(i.id), literal(i.name), literal(i.mis_url),
+        i.skip_second_factor == SecondFactorPolicy::Always ? "'always'" : "'when_mfa'");
+  for (const auto& c : m.clusters)
+    out += fmt::format("[[cluster]]\nid = {}\nname = {}\ninstitutions = {}\n\n", literal(c.id),
+                       literal(c.name), list(c.institutions));
+  for (const auto& r : m.rules) {
+    out += fmt::format("[[rule]]\nid = {}\n", literal(r.id));
+    switch (r.group.kind) {
+      case GroupMatcher::Kind::Dn:
+        out += "group_dn = " + literal(r.group.value) + "\n";
+        break;
+      case GroupMatcher::Kind::StableId:
+        out += "group_id = " + literal(r.group.value) + "\n";
+        break;
+      case GroupMatcher::Kind::Pattern:
+        out += "group_pattern = " + literal(r.group.value) + "\n";
+        break;
+    }
+    if (!r.roles.empty()) out += "roles = " + list(r.roles) + "\n";
+    if (!r.institutions.empty()) out += "institutions = " + list(r.institutions) + "\n";
+    if (!r.clusters.empty()) out += "clusters = " + list(r.clusters) + "\n";
+    if (r.all_institutions) out += "all_institutions = true\n";
+    out += "\n";
+  }
+  return out;
+}
+
+std::string daemon_binary() {
+  if (const char* env = std::getenv("TRUSTGATED"); env && *env) return env;
+  return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "daemon" / "trustgated")
+      .string();
+}
+
+fs::path scripts_dir() {
+  if (const char* env = std::getenv("TRUSTGATE_WRK_SCRIPTS"); env && *env) return env;
+  return fs::path(__FILE__).parent_path() / "wrk";
+}
+
+std::string basic(const std::string& id, const std::string& secret) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(0);
+  enc << id << ':' << secret;
+  enc.close();
+  return "Basic " + out.str();
+}
+
+// CPU time (user + system) the process has used so far, in microseconds.
+double cpu_us(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {  // field 3 is the state; 14 utime, 15 stime
+    if (i == 14) utime = std::stod(f);
+    if (i == 15) {
+      stime = std::stod(f);
+      break;
+    }
+  }
+  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::string school_client(const std::string& inst) { return "school-" + inst; }
+std::string school_secret(const std::string& inst) { return "bench-school-secret-" + inst; }
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t i =
+      std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
+  return v[i];
+}
+
+// A figure: throughput and latency.
+struct Figure {
+  std::string name;
+  double count = 0;          // operations done (requests or pairs)
+  double cpu_us_per_op = 0;  // daemon CPU time (user + system) per operation
+  double per_second = 0;     // requests/s (wrk) or pairs/s (generator)
+  double p50_ms = 0, p99_ms = 0;
+  std::string unit = "req/s";
+  std::string note;
+};
+
+// Runs `run` and sets the figure's daemon CPU per operation.
+template <class Run>
+Figure with_cpu(pid_t daemon, Run run) {
+  const double before = cpu_us(daemon);
+  Figure f = run();
+  if (f.count > 0) f.cpu_us_per_op = (cpu_us(daemon) - before) / f.count;
+  return f;
+}
+
+// "1.23ms" / "456.00us" / "1.01s" -> milliseconds.
+double to_ms(const std::string& v) {
+  const double x = std::strtod(v.c_str(), nullptr);
+  if (v.ends_with("us")) return x / 1000;
+  if (v.ends_with("ms")) return x;
+  if (v.ends_with("s")) return x * 1000;
+  return x;
+}
+
+std::string run_capture(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs wrk and parses Requests/sec and the 50% / 99% latency lines of --latency.
+Figure run_wrk(const std::string& name, int port, int threads, int connections, int seconds,
+               const std::string& path, const std::string& script,
+               const std::vector<std::string>& script_args) {
+  std::string cmd =
+      fmt::format("wrk -t{} -c{} -d{}s --latency --timeout 10s", threads, connections, seconds);
+  if (!script.empty()) cmd += " -s " + shell_quote((scripts_dir() / script).string());
+  cmd += fmt::format(" http://127.0.0.1:{}{}", port, path);
+  if (!script_args.empty()) {
+    cmd += " --";
+    for (const auto& a : script_args) cmd += " " + shell_quote(a);
+  }
+  const std::string out = run_capture(cmd + " 2>&1");
+  Figure f;
+  f.name = name;
+  std::smatch m;
+  if (std::regex_search(out, m, std::regex(R"(Requests/sec:\s+([0-9.]+))")))
+    f.per_second = std::stod(m[1]);
+  if (std::regex_search(out, m, std::regex(R"((\d+) requests in)"))) f.count = std::stod(m[1]);
+  if (std::regex_search(out, m, std::regex(R"(\n\s+50%\s+([0-9.]+[mu]?s))")))
+    f.p50_ms = to_ms(m[1]);
+  if (std::regex_search(out, m, std::regex(R"(\n\s+99%\s+([0-9.]+[mu]?s))")))
+    f.p99_ms = to_ms(m[1]);
+  if (std::regex_search(out, m, std::regex(R"(Non-2xx or 3xx responses:\s+(\d+))")))
+    f.note += fmt::format("non-2xx {} ", m[1].str());
+  if (std::regex_search(out, m, std::regex(R"(Socket errors:[^\n]*)"))) f.note += m[0].str() + " ";
+  if (std::regex_search(out, m, std::regex(R"((check|handoff): [^\n]*)"))) f.note += m[0].str();
+  if (f.per_second == 0) fmt::print(stderr, "wrk gave no figure for {}:\n{}\n", name, out);
+  // handoff.lua: a pair is an active redeem; latencies stay per request.
+  if (std::regex_search(out, m, std::regex(R"(handoff: .* active=(\d+))"))) {
+    f.note = fmt::format("{:.0f} req/s; latency per request; ", f.per_second) + f.note;
+    f.per_second = std::stod(m[1]) / seconds;
+    f.count = std::stod(m[1]);
+    f.unit = "pairs/s";
+  }
+  return f;
+}
+
+// GET `targets` in turn at a fixed total `rate` over `connections` keep-alive connections, each
+// paced on a schedule; latency counts from the scheduled start (no coordinated omission: a slow
+// answer delays the next request and that delay is counted).
+Figure run_paced(const std::string& name, int port, int connections, double rate, int seconds,
+                 const std::vector<std::string>& targets, const std::string& auth) {
+  std::vector<std::vector<double>> latencies(connections);
+  std::vector<long> failures(connections, 0);
+  std::vector<std::thread> workers;
+  const auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  const auto interval = std::chrono::duration<double>(connections / rate);
+  const long per_connection = static_cast<long>(rate * seconds / connections);
+  for (int c = 0; c < connections; ++c) {
+    workers.emplace_back([&, c] {
+      Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+      s.setKeepAlive(true);
+      s.setTimeout(Poco::Timespan(10, 0));
+      std::string body;
+      // Connections are offset within one interval, so that the total load is even.
+      const auto first = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     interval * (static_cast<double>(c) / connections));
+      for (long k = 0; k < per_connection; ++k) {
+        const auto due = first + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     interval * static_cast<double>(k));
+        std::this_thread::sleep_until(due);
+        try {
+          Poco::Net::HTTPRequest req(
+              "GET", targets[(static_cast<std::size_t>(k) * connections + c) % targets.size()],
+              "HTTP/1.1");
+          req.setKeepAlive(true);
+          req.set("Authorization", auth);
+          s.sendRequest(req);
+          Poco::Net::HTTPResponse resp;
+          std::istream& in = s.receiveResponse(resp);
+          body.clear();
+          Poco::StreamCopier::copyToString(in, body);
+          if (resp.getStatus() != 200) ++failures[c];
+        } catch (const std::exception&) {
+          ++failures[c];
+          s.reset();
+        }
+        latencies[c].push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due)
+                .count());
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<double> all;
+  long failed = 0;
+  for (int c = 0; c < connections; ++c) {
+    all.insert(all.end(), latencies[c].begin(), latencies[c].end());
+    failed += failures[c];
+  }
+  Figure f;
+  f.name = name;
+  f.count = static_cast<double>(all.size());
+  f.per_second = static_cast<double>(all.size()) / elapsed;
+  f.p50_ms = percentile(all, 0.50);
+  f.p99_ms = percentile(all, 0.99);
+  f.note = fmt::format("target {:.0f} req/s, {} requests, {} failed; p99.9 {:.3f} ms", rate,
+                       all.size(), failed, percentile(all, 0.999));
+  return f;
+}
+
+struct Pair {
+  std::string user, inst, school_auth;
+};
+
+// N threads, each with one keep-alive connection: issue as the site, redeem as the school.
+Figure run_pairs(const std::string& name, int port, int threads, int seconds,
+                 const std::vector<Pair>& plan) {
+  const std::string site = basic("bench-site", kSiteSecret);
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> latencies(threads);
+  std::vector<long> failures(threads, 0);
+  std::vector<std::thread> workers;
+  const auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+      s.setKeepAlive(true);
+      s.setTimeout(Poco::Timespan(10, 0));
+      auto post = [&](const std::string& target, const std::string& auth, const std::string& body,
+                      std::string& reply) {
+        Poco::Net::HTTPRequest req("POST", target, "HTTP/1.1");
+        req.setKeepAlive(true);
+        req.set("Authorization", auth);
+        req.setContentType("application/json");
+        req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+        s.sendRequest(req) << body;
+        Poco::Net::HTTPResponse resp;
+        std::istream& in = s.receiveResponse(resp);
+        reply.clear();
+        Poco::StreamCopier::copyToString(in, reply);
+        return static_cast<int>(resp.getStatus());
+      };
+      const std::regex ticket_re("\"ticket\":\"([^\"]+)\"");
+      std::size_t i = static_cast<std::size_t>(t) * 7919;
+      std::string reply;
+      while (!stop.load(std::memory_order_relaxed)) {
+        const Pair& p = plan[i++ % plan.size()];
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+          const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+          if (post("/v1/handoffs", site,
+                   fmt::format(R"({{"user":"{}","institution":"{}","mfa":true,"auth_time":{}}})",
+                               p.user, p.inst, now - 5),
+                   reply) != 201) {
+            ++failures[t];
+            continue;
+          }
+          std::smatch m;
+          if (!std::regex_search(reply, m, ticket_re)) {
+            ++failures[t];
+            continue;
+          }
+          const std::string body = R"({"ticket":")" + m[1].str() + R"("})";
+          if (post("/v1/handoffs/redeem", p.school_auth, body, reply) != 200 ||
+              reply.find("\"active\":true") == std::string::npos) {
+            ++failures[t];
+            continue;
+          }
+          latencies[t].push_back(
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count());
+        } catch (const std::exception&) {
+          ++failures[t];
+          s.reset();
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop = true;
+  for (auto& w : workers) w.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<double> all;
+  long failed = 0;
+  for (int t = 0; t < threads; ++t) {
+    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
+    failed += failures[t];
+  }
+  Figure f;
+  f.name = name;
+  f.unit = "pairs/s";
+  f.count = static_cast<double>(all.size());
+  f.per_second = static_cast<double>(all.size()) / elapsed;
+  f.p50_ms = percentile(all, 0.50);
+  f.p99_ms = percentile(all, 0.99);
+  f.note = fmt::format("{} pairs, {} failed", all.size(), failed);
+  return f;
+}
+
+struct Setup {
+  DaemonOptions options;
+  std::vector<Pair> plan;
+  std::vector<std::string> users;  // for the read check
+};
+
+Setup make_setup(std::size_t users) {
+  SyntheticShape shape;
+  shape.users = users;
+  shape.schools = 100;
+  shape.groups = 500;
+  shape.big_group_members = users / 2;
+  SyntheticDirectory synthetic = make_synthetic_directory(shape);
+  Setup s;
+  {
+    std::ostringstream out;
+    write_ldif(out, synthetic, shape);
+    s.options.ldif = std::move(out).str();
+  }
+  s.options.mapping_toml = mapping_toml(synthetic.mapping);
+  s.options.source_toml = "[source.users]\ndisabled_attr = 'employeeType'\n";
+  s.options.extra_toml =
+      "[safety]\nmax_grant_removal_share = 1.0\nmax_grant_removals = 100000000\n";
+  s.options.log_level = "info";  // as in production: every issue and redeem is logged
+  s.options.clients.push_back({"bench-site", "site", "", kSiteSecret});
+  for (const auto& inst : synthetic.mapping.institutions) {
+    s.options.clients.push_back(
+        {school_client(inst.id), "school", inst.id, school_secret(inst.id)});
+  }
+  // Users with the login role, enabled, at their staff school (see synthetic_directory.cc):
+  // confirmed against the daemon before use.
+  for (std::size_t i = 0; i < synthetic.snapshot.users.size(); ++i) {
+    const auto& u = synthetic.snapshot.users[i];
+    s.users.push_back(u.username);
+    const bool permitted = i < shape.big_group_members || i % 10 != 9;
+    if (!u.enabled || !permitted) continue;
+    const std::string inst = std::to_string(100000 + i % shape.schools);
+    s.plan.push_back({u.username, inst, basic(school_client(inst), school_secret(inst))});
+  }
+  return s;
+}
+
+std::string write_lines(const fs::path& p, const std::vector<std::string>& lines) {
+  std::ofstream out(p);
+  for (const auto& l : lines) out << l << '\n';
+  return p.string();
+}
+
+void print(const Figure& f, const Figure& base) {
+  fmt::print(
+      "{:<44} {:>7.0f} {:<7} p50 {:>7.3f} ms  p99 {:>8.3f} ms  {:>5.1f}% of base  "
+      "daemon CPU {:>4.0f} us/op  {}\n",
+      f.name, f.per_second, f.unit, f.p50_ms, f.p99_ms,
+      base.per_second > 0 ? 100.0 * f.per_second / base.per_second : 0.0, f.cpu_us_per_op, f.note);
+}
+
+bool plan_is_valid(int port, std::vector<Pair>& plan) {
+  // Keep only pairs the daemon confirms (its drop-down lists the school); check a sample.
+  const std::string site = basic("bench-site", kSiteSecret);
+  std::vector<Pair> kept;
+  for (std::size_t i = 0; i < plan.size() && kept.size() < 2000; i += 3) {
+    auto r = testing::http_call(port, "GET", "/v1/users/" + plan[i].user + "/institutions", site);
+    if (r.status == 200 && r.body.find("\"" + plan[i].inst + "\"") != std::string::npos)
+      kept.push_back(plan[i]);
+  }
+  plan = std::move(kept);
+  return !plan.empty();
+}
+
+std::unique_ptr<DaemonProcess> start_daemon(const DaemonOptions& o) {
+  auto d = std::make_unique<DaemonProcess>(o);
+  if (!d->wait_ready(std::chrono::seconds(600))) {
+    fmt::print(stderr, "trustgated did not become ready:\n{}\n", d->log());
+    return nullptr;
+  }
+  return d;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::size_t users = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 10'000;
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
+  g_trustgated = daemon_binary();
+  if (::access(g_trustgated.c_str(), X_OK) != 0) {
+    fmt::print(stderr, "no trustgated at {} (set $TRUSTGATED)\n", g_trustgated);
+    return 1;
+  }
+  if (run_capture("wrk --version 2>&1").find("wrk") == std::string::npos) {
+    fmt::print(stderr, "wrk is not installed\n");
+    return 1;
+  }
+  Setup setup = make_setup(users);
+  fmt::print("directory: {} users, 100 schools; load before: {}", users, run_capture("uptime"));
+
+  auto daemon = start_daemon(setup.options);
+  if (!daemon) return 1;
+  const int port = daemon->port();
+  if (!plan_is_valid(port, setup.plan)) {
+    fmt::print(stderr, "no (user, school) pair is allowed; check the synthetic directory\n");
+    return 1;
+  }
+  const fs::path work = daemon->dir();
+  const std::string users_file = write_lines(work / "bench-users.txt", setup.users);
+  std::vector<std::string> pair_lines;
+  for (const auto& p : setup.plan)
+    pair_lines.push_back(p.user + " " + p.inst + " " + p.school_auth);
+  const std::string pairs_file = write_lines(work / "bench-pairs.txt", pair_lines);
+  const std::string site = basic("bench-site", kSiteSecret);
+
+  fmt::print("{} s per run; wrk on loopback, 2 wrk threads; daemon [http] threads = 8\n\n",
+             seconds);
+  const pid_t pid = daemon->pid();
+  // wrk -c 4: fewer connections than server threads. wrk -c 64: more; the server binds a
+  // thread to a keep-alive connection, so the others wait (see docs/benchmarks.md).
+  Figure healthz_c4;  // the base of the pair figures
+  for (const int c : {4, 64}) {
+    const Figure base = with_cpu(pid, [&] {
+      return run_wrk(fmt::format("GET /healthz (wrk -c{})", c), port, 2, c, seconds, "/healthz", "",
+                     {});
+    });
+    print(base, base);
+    if (c == 4) healthz_c4 = base;
+    print(with_cpu(pid,
+                   [&] {
+                     return run_wrk(fmt::format("GET /v1/users/{{id}}/institutions (wrk -c{})", c),
+                                    port, 2, c, seconds, "", "users_institutions.lua",
+                                    {users_file, site});
+                   }),
+          base);
+    print(with_cpu(pid,
+                   [&] {
+                     return run_wrk(fmt::format("issue+redeem (wrk -c{}, handoff.lua)", c), port, 2,
+                                    c, seconds, "", "handoff.lua", {pairs_file, site});
+                   }),
+          base);
+  }
+  const Figure paced_base = with_cpu(pid, [&] {
+    return run_paced("GET /healthz, paced 10k/s, 4 conns", port, 4, 10'000, seconds, {"/healthz"},
+                     "");
+  });
+  print(paced_base, paced_base);
+  {
+    std::vector<std::string> targets;
+    for (const auto& u : setup.users) targets.push_back("/v1/users/" + u + "/institutions");
+    print(with_cpu(pid,
+                   [&] {
+                     return run_paced("GET /v1/users/{id}/institutions, paced 10k/s", port, 4,
+                                      10'000, seconds, targets, site);
+                   }),
+          paced_base);
+  }
+  for (const int conns : {4, 8}) {
+    print(with_cpu(pid,
+                   [&] {
+                     return run_pairs(fmt::format("issue+redeem pairs, {} conns, disk", conns),
+                                      port, conns, seconds, setup.plan);
+                   }),
+          healthz_c4);
+  }
+  daemon.reset();
+
+  // The same pairs with the state on tmpfs, where fsync costs nothing.
+  if (fs::is_directory("/dev/shm")) {
+    ::setenv("TMPDIR", "/dev/shm", 1);
+    auto shm = start_daemon(setup.options);
+    if (!shm) return 1;
+    const pid_t shm_pid = shm->pid();
+    const Figure base = with_cpu(shm_pid, [&] {
+      return run_wrk("GET /healthz (wrk -c4, state on tmpfs)", shm->port(), 2, 4, seconds,
+                     "/healthz", "", {});
+    });
+    print(base, base);
+    for (const int conns : {4, 8}) {
+      print(with_cpu(shm_pid,
+                     [&] {
+                       return run_pairs(fmt::format("issue+redeem pairs, {} conns, tmpfs", conns),
+                                        shm->port(), conns, seconds, setup.plan);
+                     }),
+            base);
+    }
+  }
+  fmt::print("\nload after: {}", run_capture("uptime"));
+  return 0;
+}

@@ -1,0 +1,205 @@
+// The API over TLS, against the real trustgated: a throwaway CA, a server certificate for
+// 127.0.0.1 and client certificates made with the openssl tool in a temp folder; clients are
+// Poco HTTPS sessions that verify the server against that CA.
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
+#include <stdlib.h>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "tests/e2e/api_e2e_fixture.h"
+
+namespace trustgate::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using Poco::Net::Context;
+
+// A CA and certificates signed by it: <name>.pem / <name>.key in `dir`.
+class Pki {
+ public:
+  explicit Pki(fs::path dir) : dir_(std::move(dir)) {}
+
+  bool make_ca(const std::string& name) {
+    return run(fmt::format(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+        "-subj '/CN={0} test CA' -keyout {0}.key -out {0}.pem",
+        name));
+  }
+  // `usage` is serverAuth or clientAuth; `san` e.g. "IP:127.0.0.1,DNS:localhost".
+  bool make_cert(const std::string& name, const std::string& ca, const std::string& cn,
+                 const std::string& usage, const std::string& san) {
+    std::ofstream(dir_ / (name + ".ext"))
+        << "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+        << "extendedKeyUsage=" << usage << "\n"
+        << (san.empty() ? "" : "subjectAltName=" + san + "\n");
+    return run(fmt::format("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                           "-subj '/CN={1}' -keyout {0}.key -out {0}.csr",
+                           name, cn)) &&
+           run(fmt::format("openssl x509 -req -in {0}.csr -CA {1}.pem -CAkey {1}.key "
+                           "-CAcreateserial -days 2 -extfile {0}.ext -out {0}.pem",
+                           name, ca)) &&
+           chmod_key(name);
+  }
+  std::string pem(const std::string& name) const { return (dir_ / (name + ".pem")).string(); }
+  std::string key(const std::string& name) const { return (dir_ / (name + ".key")).string(); }
+
+ private:
+  bool run(const std::string& cmd) {
+    const std::string full = "cd '" + dir_.string() + "' && " + cmd + " >>openssl.log 2>&1";
+    return std::system(full.c_str()) == 0;
+  }
+  bool chmod_key(const std::string& name) {
+    std::error_code ec;
+    fs::permissions(dir_ / (name + ".key"), fs::perms::owner_read | fs::perms::owner_write, ec);
+    return !ec;
+  }
+  fs::path dir_;
+};
+
+class ApiTlsE2eTest : public ApiE2eFixture {
+ protected:
+  void SetUp() override {
+    Poco::Net::initializeSSL();
+    std::string tmpl = (fs::temp_directory_path() / "tg-tls-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    pki_dir_ = tmpl;
+    pki_ = std::make_unique<Pki>(pki_dir_);
+    ASSERT_TRUE(pki_->make_ca("ca"));
+    ASSERT_TRUE(
+        pki_->make_cert("server", "ca", "127.0.0.1", "serverAuth", "IP:127.0.0.1,DNS:localhost"));
+    ASSERT_TRUE(pki_->make_cert("alder-backend", "ca", "alder-backend", "clientAuth", ""));
+    ASSERT_TRUE(pki_->make_ca("rogue"));
+    ASSERT_TRUE(pki_->make_cert("rogue-client", "rogue", "alder-backend", "clientAuth", ""));
+  }
+  void TearDown() override {
+    daemon_.reset();
+    std::error_code ec;
+    fs::remove_all(pki_dir_, ec);
+  }
+
+  // Starts the daemon with TLS; with client certificates required when `require_client_cert`.
+  void start_tls(bool require_client_cert) {
+    auto o = default_options();
+    o.http_toml = fmt::format("tls_cert = \"{}\"\ntls_key = \"{}\"\n", pki_->pem("server"),
+                              pki_->key("server"));
+    if (require_client_cert) {
+      o.http_toml +=
+          fmt::format("tls_client_ca = \"{}\"\nrequire_client_cert = true\n", pki_->pem("ca"));
+    }
+    daemon_ = std::make_unique<testing::DaemonProcess>(std::move(o));
+    ASSERT_TRUE(daemon_->wait_listening()) << daemon_->log();
+  }
+
+  // A client context trusting `ca`, presenting `client_cert` (a Pki name) when not empty.
+  Context::Ptr client_context(const std::string& ca, const std::string& client_cert = "") {
+    Context::Params p;
+    p.caLocation = pki_->pem(ca);
+    p.verificationMode = Context::VERIFY_STRICT;
+    p.loadDefaultCAs = false;
+    if (!client_cert.empty()) {
+      p.certificateFile = pki_->pem(client_cert);
+      p.privateKeyFile = pki_->key(client_cert);
+    }
+    return new Context(Context::TLS_CLIENT_USE, p);
+  }
+
+  // One request over HTTPS. status -1 when no HTTP answer came (handshake refused, reset).
+  Reply https(const Context::Ptr& ctx, const std::string& method, const std::string& target,
+              const std::string& auth = "", const std::string& body = "") {
+    testing::ApiReply raw;
+    try {
+      Poco::Net::HTTPSClientSession s("127.0.0.1", static_cast<Poco::UInt16>(daemon_->port()), ctx);
+      s.setTimeout(Poco::Timespan(10, 0));
+      Poco::Net::HTTPRequest req(method, target, "HTTP/1.1");
+      if (!auth.empty()) req.set("Authorization", auth);
+      if (method == "POST") {
+        req.setContentType("application/json");
+        req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+      }
+      s.sendRequest(req) << body;
+      Poco::Net::HTTPResponse resp;
+      std::istream& in = s.receiveResponse(resp);
+      raw.status = resp.getStatus();
+      raw.content_type = resp.getContentType();
+      Poco::StreamCopier::copyToString(in, raw.body);
+    } catch (const std::exception& e) {
+      raw.status = -1;
+      raw.body = e.what();
+    }
+    return to_reply(raw);
+  }
+
+  // Polls GET /readyz over TLS until 200; returns "" then, else the last failure.
+  std::string wait_ready_over_tls(const Context::Ptr& ctx) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::string last = "the daemon exited";
+    while (std::chrono::steady_clock::now() < until && daemon_->running()) {
+      Reply r = https(ctx, "GET", "/readyz");
+      if (r.status == 200) return "";
+      last = std::to_string(r.status) + " " + r.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return last;
+  }
+
+  // Issue and redeem over TLS with `ctx`; true when the redeem is active.
+  bool handoff_over_tls(const Context::Ptr& ctx) {
+    Reply t = https(ctx, "POST", "/v1/handoffs", site(),
+                    R"({"user":"alice","institution":"100001","mfa":true,"auth_time":)" +
+                        std::to_string(unix_now()) + "}");
+    EXPECT_EQ(t.status, 201) << t.body;
+    Reply r = https(ctx, "POST", "/v1/handoffs/redeem", school("alder"),
+                    R"({"ticket":")" + t.str("ticket") + R"("})");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.active();
+  }
+
+  fs::path pki_dir_;
+  std::unique_ptr<Pki> pki_;
+};
+
+TEST_F(ApiTlsE2eTest, ServesHttpsVerifiedAgainstItsCaAndRefusesPlainHttp) {
+  start_tls(false);
+  auto trusting = client_context("ca");
+  ASSERT_EQ(wait_ready_over_tls(trusting), "") << daemon_->log();
+  EXPECT_TRUE(handoff_over_tls(trusting));
+
+  // A client that trusts another CA refuses the server.
+  EXPECT_EQ(https(client_context("rogue"), "GET", "/healthz").status, -1);
+  // Plain HTTP to the TLS port gets no HTTP answer.
+  EXPECT_EQ(testing::http_call(daemon_->port(), "GET", "/healthz").status, -1);
+  EXPECT_TRUE(daemon_->running());
+  EXPECT_EQ(https(trusting, "GET", "/healthz").status, 200);
+}
+
+// The client certificate names a service, not a host: it must be accepted on its CA alone
+// (regression: the server also checked it against the client's IP address and dropped every
+// client).
+TEST_F(ApiTlsE2eTest, RequiredClientCertificateAcceptsCaSignedClientsOnlyWhateverTheirName) {
+  start_tls(true);
+  auto with_cert = client_context("ca", "alder-backend");
+  ASSERT_EQ(wait_ready_over_tls(with_cert), "") << daemon_->log();
+  EXPECT_TRUE(handoff_over_tls(with_cert));
+
+  Reply without = https(client_context("ca"), "GET", "/healthz");
+  EXPECT_EQ(without.status, -1) << without.body;
+  Reply rogue = https(client_context("ca", "rogue-client"), "GET", "/healthz");
+  EXPECT_EQ(rogue.status, -1) << rogue.body;
+  EXPECT_EQ(testing::http_call(daemon_->port(), "GET", "/healthz").status, -1);
+
+  EXPECT_TRUE(daemon_->running());
+  EXPECT_EQ(https(with_cert, "GET", "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace trustgate::e2e
