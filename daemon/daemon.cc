@@ -56,7 +56,7 @@ class Daemon {
  private:
   Result<std::unique_ptr<SyncRuntime>> build_sync(const Config& config);
   Result<std::unique_ptr<ApiRuntime>> build_api(const Config& config);
-  void after_apply();
+  void after_apply(const SyncOutcome& outcome);
   void publish_status();
 
   DaemonDeps deps_;
@@ -97,7 +97,7 @@ Result<std::unique_ptr<SyncRuntime>> Daemon::build_sync(const Config& config) {
   for (const auto& source : config.sources)
     options.reconcile.push_back(std::chrono::seconds(source.reconcile_seconds));
   rt->loop = std::make_unique<SyncLoop>(*rt->engine, pointers(rt->sources), deps_.clock, options,
-                                        [this](const SyncOutcome&) { after_apply(); });
+                                        [this](const SyncOutcome& o) { after_apply(o); });
   return rt;
 }
 
@@ -161,8 +161,11 @@ Result<void> Daemon::start(Config config) {
   return {};
 }
 
-void Daemon::after_apply() {
-  if (auto r = snapshots_.reload(*store_); !r) {
+void Daemon::after_apply(const SyncOutcome& outcome) {
+  auto r = outcome.applied_model
+               ? snapshots_.publish(*store_, std::move(*outcome.applied_model), *outcome.revision)
+               : snapshots_.reload(*store_);
+  if (!r) {
     spdlog::error("reloading the served snapshot failed: {}", r.error().message);
   }
   publish_status();

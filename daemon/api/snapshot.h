@@ -63,8 +63,12 @@ class SnapshotHolder {
   // store (no revision yet) leaves the holder unchanged. Call it after every Store::apply and
   // after every manual association change. Defined in snapshot_loader.cc.
   Result<void> reload(Store& store);
+  // As reload(), but with the model just applied as `revision` given from memory rather than
+  // read back from SQLite (the propagation hot path); manual associations still come from
+  // `store`. Defined in snapshot_loader.cc.
+  Result<void> publish(Store& store, AccessModel applied, RevisionInfo revision);
 
- // A sync pass that found nothing to change still makes the data current: the sync loop
+  // A sync pass that found nothing to change still makes the data current: the sync loop
   // reports each success here, and answers give the later of this and the snapshot's own.
   void note_sync_success(std::int64_t unix_seconds) {
     std::int64_t seen = last_sync_success_.load();

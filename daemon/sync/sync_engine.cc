@@ -190,6 +190,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
     return std::unexpected(r.error());
   outcome.kind = SyncOutcome::Kind::Applied;
   outcome.revision = *applied;
+  outcome.applied_model = std::make_shared<AccessModel>(std::move(mapped.model));
   return outcome;
 }
 

@@ -4,6 +4,7 @@
 // revision keeps serving.
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct SyncOutcome {
   };
   Kind kind = Kind::Unchanged;
   std::optional<RevisionInfo> revision;  // Applied
+  // Applied: the model as written (without manual associations), for serving it without
+  // reading it back; whoever serves it may move it out.
+  std::shared_ptr<AccessModel> applied_model;
   ModelDiff diff;                        // against the current revision
   std::vector<std::string> refusals;     // Refused: every failed check, for humans
   std::vector<MappingWarning> warnings;  // from the rule engine
