@@ -125,7 +125,6 @@ Result<std::unique_ptr<ApiRuntime>> Daemon::build_api(const Config& config) {
 
 Result<void> Daemon::start(Config config) {
   config_ = std::move(config);
-  std::filesystem::create_directories(std::filesystem::path(config_.database).parent_path());
   auto store = Store::open(config_.database, deps_.clock);
   if (!store) return std::unexpected(store.error());
   store_ = std::move(*store);

@@ -1,5 +1,7 @@
 #include "daemon/store.h"
 
+#include <filesystem>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -125,6 +127,14 @@ Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Clock& clock) {
   std::unique_ptr<SQLite::Database> db;
+  // A first `trustgatectl sync --once` (or the daemon) may come before anything made the
+  // state folder.
+  if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec)
+      return fail("store.open", fmt::format("cannot create {}: {}", parent.string(), ec.message()));
+  }
   try {
     db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                             kBusyTimeoutMs);

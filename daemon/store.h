@@ -44,8 +44,8 @@ struct ApplyOptions {
 
 class Store {
  public:
-  // Opens or creates the file, runs pending migrations. Fails with a clear Error (never
-  // throws) when the file is unreadable, not a trustgate store, or from a newer version.
+  // Opens or creates the file (and its folder), runs pending migrations. Fails with a clear Error
+  // (never throws) when the file is unreadable, not a trustgate store, or from a newer version.
   static Result<std::unique_ptr<Store>> open(const std::string& path, const Clock& clock);
   ~Store();
 
