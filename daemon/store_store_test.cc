@@ -525,9 +525,17 @@ TEST_F(StoreTest, RefusesAnotherApplicationsSQLiteFile) {
 }
 
 TEST_F(StoreTest, ReportsAnUnopenablePath) {
-  auto store = Store::open(dir_.file("no/such/dir/trustgate.db"), clock_);
+  // A missing folder is created; one that cannot be (a file stands in its way) is an error.
+  std::ofstream(dir_.file("blocker")) << "not a folder";
+  auto store = Store::open(dir_.file("blocker/trustgate.db"), clock_);
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, "store.open");
+}
+
+TEST_F(StoreTest, CreatesAMissingStateFolder) {
+  auto store = Store::open(dir_.file("state/sub/trustgate.db"), clock_);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("state/sub/trustgate.db")));
 }
 
 TEST_F(StoreTest, ReportsADamagedRowAsAnErrorNotAThrow) {
