@@ -32,6 +32,7 @@ std::string g_trustgated;  // the daemon binary, set in main before any use
 #define TRUSTGATED_BIN g_trustgated
 #include "tests/harness/ad_daemon.cc"       // NOLINT: see the header comment
 #include "tests/harness/daemon_process.cc"  // NOLINT
+#include "tests/harness/process_tools.cc"  // NOLINT
 #include "tests/harness/samba_dc.cc"        // NOLINT
 
 using namespace trustgate;

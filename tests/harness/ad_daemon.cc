@@ -1,5 +1,7 @@
 #include "tests/harness/ad_daemon.h"
 
+#include "tests/harness/process_tools.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -16,88 +18,10 @@
 namespace trustgate::testing {
 // Named (not anonymous) so that a benchmark may compile this file together with the other
 // harness files into one translation unit without clashes.
-namespace ad_daemon_detail {
-namespace fs = std::filesystem;
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-void write_file(const fs::path& p, const std::string& content, bool secret = false) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << content;
-  out.close();
-  if (!out) throw std::runtime_error("ad daemon harness: cannot write " + p.string());
-  if (secret) fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string default_daemon_bin() {
-#ifdef TRUSTGATED_BIN
-  return TRUSTGATED_BIN;
-#else
-  return "";
-#endif
-}
-
-std::string default_ctl_bin() {
-#ifdef TRUSTGATECTL_BIN
-  return TRUSTGATECTL_BIN;
-#else
-  return "";
-#endif
-}
-
-// fork + exec `argv` with stdout and stderr appended to `log`, stdin from /dev/null and no
-// systemd / LDAP client settings leaking in from the test runner.
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("ad daemon harness: fork failed");
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    const int null = ::open("/dev/null", O_RDONLY);
-    if (null >= 0) ::dup2(null, 0);
-    for (const char* v : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "CREDENTIALS_DIRECTORY",
-                          "TRUSTGATE_CONFIG", "JOURNAL_STREAM", "LDAPCONF", "LDAPRC"})
-      ::unsetenv(v);
-    ::setenv("LDAPNOINIT", "1", 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int exit_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-}  // namespace ad_daemon_detail
-
-namespace adh = ad_daemon_detail;
 
 AdDaemon::AdDaemon(AdDaemonOptions options) : options_(std::move(options)) {
-  if (options_.trustgated_bin.empty()) options_.trustgated_bin = adh::default_daemon_bin();
-  if (options_.trustgatectl_bin.empty()) options_.trustgatectl_bin = adh::default_ctl_bin();
+  if (options_.trustgated_bin.empty()) options_.trustgated_bin = default_daemon_bin();
+  if (options_.trustgatectl_bin.empty()) options_.trustgatectl_bin = default_ctl_bin();
   if (options_.trustgated_bin.empty())
     throw std::runtime_error("ad daemon harness: no trustgated binary given");
   std::string tmpl = (std::filesystem::temp_directory_path() / "tg-addaemon-XXXXXX").string();
@@ -121,40 +45,40 @@ void AdDaemon::write_config() {
   std::string clients;
   for (const auto& c : o.clients) {
     const std::filesystem::path secret = dir_ / "secrets" / (c.id + ".secret");
-    adh::write_file(secret, c.secret + "\n", true);
+    write_file(secret, c.secret + "\n", true);
     clients +=
-        fmt::format("[[client]]\nid = {}\nkind = {}\n", adh::quoted(c.id), adh::quoted(c.kind));
-    if (!c.institution.empty()) clients += "institution = " + adh::quoted(c.institution) + "\n";
-    clients += "secret_file = " + adh::quoted(secret.string()) + "\n\n";
+        fmt::format("[[client]]\nid = {}\nkind = {}\n", toml_quoted(c.id), toml_quoted(c.kind));
+    if (!c.institution.empty()) clients += "institution = " + toml_quoted(c.institution) + "\n";
+    clients += "secret_file = " + toml_quoted(secret.string()) + "\n\n";
   }
   std::string source = fmt::format(
       "[[source]]\nname = \"ad\"\ntype = \"ad\"\nurl = {}\nstart_tls = {}\nincremental = {}\n"
       "page_size = {}\ntimeout = {}\npoll_interval = {}\nreconcile_interval = {}\n",
-      adh::quoted(o.url), o.start_tls, o.incremental, o.page_size, o.timeout_seconds,
+      toml_quoted(o.url), o.start_tls, o.incremental, o.page_size, o.timeout_seconds,
       o.poll_interval_seconds, o.reconcile_interval_seconds);
-  if (!o.ca_file.empty()) source += "ca_file = " + adh::quoted(o.ca_file) + "\n";
+  if (!o.ca_file.empty()) source += "ca_file = " + toml_quoted(o.ca_file) + "\n";
   if (!o.bind_dn.empty()) {
     const std::filesystem::path pw = dir_ / "secrets" / "bind.password";
-    adh::write_file(pw, o.bind_password + "\n", true);
-    source += "bind_dn = " + adh::quoted(o.bind_dn) + "\n";
-    source += "bind_password_file = " + adh::quoted(pw.string()) + "\n";
+    write_file(pw, o.bind_password + "\n", true);
+    source += "bind_dn = " + toml_quoted(o.bind_dn) + "\n";
+    source += "bind_password_file = " + toml_quoted(pw.string()) + "\n";
   }
-  source += "\n[source.users]\nbase = " + adh::quoted(o.users_base) + "\n";
-  source += "\n[source.groups]\nbase = " + adh::quoted(o.groups_base) + "\n\n";
+  source += "\n[source.users]\nbase = " + toml_quoted(o.users_base) + "\n";
+  source += "\n[source.groups]\nbase = " + toml_quoted(o.groups_base) + "\n\n";
   const std::string config = fmt::format(
       "[daemon]\ndatabase = {}\nlog_level = {}\nsync_interval = {}\nbatch_millis = {}\n\n"
       "[safety]\nmax_grant_removals = {}\nmax_grant_removal_share = {:.3f}\n\n"
       "[http]\nlisten = \"127.0.0.1:{}\"\n\n{}\n{}\n{}",
-      adh::quoted((dir_ / "trustgate.db").string()), adh::quoted(o.log_level),
+      toml_quoted((dir_ / "trustgate.db").string()), toml_quoted(o.log_level),
       o.sync_interval_seconds, o.batch_millis, o.max_grant_removals, o.max_grant_removal_share,
       port_, source, o.mapping_toml, clients);
-  adh::write_file(config_path(), config);
+  write_file(config_path(), config);
 }
 
 void AdDaemon::start() {
   if (pid_ > 0) return;
-  pid_ = adh::spawn({options_.trustgated_bin, "--config", config_path().string()},
-                    dir_ / "daemon.log");
+  pid_ = spawn_logged({options_.trustgated_bin, "--config", config_path().string()},
+                      dir_ / "daemon.log");
 }
 
 bool AdDaemon::running() {
@@ -192,7 +116,7 @@ int AdDaemon::stop(std::chrono::seconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   pid_ = -1;
-  return adh::exit_status(status);
+  return exit_status(status);
 }
 
 ApiReply AdDaemon::get(const std::string& target, const std::string& client_id) const {
@@ -211,18 +135,18 @@ CtlRun AdDaemon::ctl(const std::vector<std::string>& args) const {
   argv.insert(argv.end(), args.begin(), args.end());
   const std::filesystem::path out = dir_ / "ctl.out";
   std::filesystem::remove(out);
-  const pid_t pid = adh::spawn(argv, out);
+  const pid_t pid = spawn_logged(argv, out);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   CtlRun run;
-  run.exit_code = adh::exit_status(status);
-  run.output = adh::read_file(out);
+  run.exit_code = exit_status(status);
+  run.output = read_file(out);
   return run;
 }
 
-std::string AdDaemon::config_text() const { return adh::read_file(config_path()); }
+std::string AdDaemon::config_text() const { return read_file(config_path()); }
 
-std::string AdDaemon::log() const { return adh::read_file(dir_ / "daemon.log"); }
+std::string AdDaemon::log() const { return read_file(dir_ / "daemon.log"); }
 
 }  // namespace trustgate::testing
