@@ -8,31 +8,15 @@
 #include <vector>
 
 #include "common/error.h"
+#include "connectors/ldap/ldap_source_options.h"
 #include "mapping/mapping_config.h"
 
 namespace trustgate {
 
-struct LdapUserSchema {
-  std::string base;
-  std::string filter = "(objectClass=inetOrgPerson)";
-  std::string id_attr = "entryUUID";
-  std::string username_attr = "uid";
-  std::string display_name_attr = "cn";
-  std::string email_attr = "mail";
-  // A user is disabled when this attribute has one of `disabled_values` (case-insensitive).
-  std::string disabled_attr;  // empty: nobody is disabled by attribute
-  std::vector<std::string> disabled_values = {"TRUE", "disabled"};
-};
-
-struct LdapGroupSchema {
-  std::string base;
-  std::string filter =
-      "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))";
-  std::string id_attr = "entryUUID";
-  std::string name_attr = "cn";
-  std::vector<std::string> member_attrs = {"member", "uniqueMember"};
-  std::string member_uid_attr = "memberUid";
-};
+// The directory schema of an ldap/ad source is the connector's own (one definition, copied
+// into LdapSourceOptions as is).
+using LdapUserSchema = LdapUserOptions;
+using LdapGroupSchema = LdapGroupOptions;
 
 struct SourceConfig {
   std::string name;

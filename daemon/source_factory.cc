@@ -41,16 +41,8 @@ Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c, const 
   o.tls_verify = c.tls_verify;
   o.page_size = c.page_size;
   o.timeout = std::chrono::seconds(c.timeout_seconds);
-  o.users = {c.users.base,
-             c.users.filter,
-             c.users.id_attr,
-             c.users.username_attr,
-             c.users.display_name_attr,
-             c.users.email_attr,
-             c.users.disabled_attr,
-             c.users.disabled_values};
-  o.groups = {c.groups.base,      c.groups.filter,       c.groups.id_attr,
-              c.groups.name_attr, c.groups.member_attrs, c.groups.member_uid_attr};
+  o.users = c.users;
+  o.groups = c.groups;
   o.incremental = c.incremental;
   // AD: uSNChanged polling pinned to one DC; the sync loop schedules the full reconcile.
   if (c.type == "ad") {
