@@ -66,8 +66,8 @@ Result<void> configure(SQLite::Database& db) {
 }
 
 // Every map key must be its entity's id: the store keeps one id per row.
-template <typename T>
-Result<void> check_keys(const std::map<std::string, T>& map, std::string_view what) {
+template <typename Map>
+Result<void> check_keys(const Map& map, std::string_view what) {
   for (const auto& [key, value] : map) {
     if (key != value.id) {
       return fail(
@@ -85,6 +85,19 @@ Result<void> check_model(const AccessModel& m) {
     if (!r) return r;
   }
   return {};
+}
+
+void write_source_states(SQLite::Database& db,
+                         const std::vector<std::pair<std::string, std::string>>& states) {
+  SQLite::Statement state(db,
+                          "INSERT INTO source_state (source, state) VALUES (?, ?) "
+                          "ON CONFLICT (source) DO UPDATE SET state = excluded.state");
+  for (const auto& [source, value] : states) {
+    state.bindNoCopy(1, source);
+    state.bindNoCopy(2, value);
+    state.exec();
+    state.reset();
+  }
 }
 
 constexpr const char* kRevisionColumns =
@@ -162,11 +175,17 @@ int Store::schema_version() const { return schema_version_; }
 void Store::refresh_cache(std::int64_t current) {
   if (cache_ && cache_revision_ == current) return;
   cache_.reset();  // a throw below leaves no half-read cache
-  cache_ = read_model(*db_);
+  cache_ = std::make_shared<const AccessModel>(read_model(*db_));
   cache_revision_ = current;
 }
 
 Result<RevisionInfo> Store::apply(const AccessModel& model, const ApplyOptions& options) {
+  return apply(std::make_shared<const AccessModel>(model), options);
+}
+
+Result<RevisionInfo> Store::apply(std::shared_ptr<const AccessModel> shared,
+                                  const ApplyOptions& options) {
+  const AccessModel& model = *shared;
   if (auto valid = check_model(model); !valid) return std::unexpected(valid.error());
   std::lock_guard lock(mutex_);
   try {
@@ -203,23 +222,43 @@ Result<RevisionInfo> Store::apply(const AccessModel& model, const ApplyOptions& 
 
     write_model_delta(*db_, *cache_, model);
 
-    SQLite::Statement state(*db_,
-                            "INSERT INTO source_state (source, state) VALUES (?, ?) "
-                            "ON CONFLICT (source) DO UPDATE SET state = excluded.state");
-    for (const auto& [source, value] : options.source_states) {
-      state.bind(1, source);
-      state.bind(2, value);
-      state.exec();
-      state.reset();
-    }
+    write_source_states(*db_, options.source_states);
 
     txn.commit();
-    cache_revision_ = info.number;  // write_model_delta() made cache_ equal to `model`
+    cache_ = std::move(shared);  // the file now holds exactly this model
+    cache_revision_ = info.number;
     return info;
   } catch (const std::exception& e) {
-    // The transaction rolled back; the cache may be partly updated. Reload next time.
-    cache_.reset();
+    // The transaction rolled back; the cache still is the current revision's.
     return std::unexpected(to_error("apply", e));
+  }
+}
+
+Result<void> Store::save_source_states(
+    const std::vector<std::pair<std::string, std::string>>& states) {
+  std::lock_guard lock(mutex_);
+  try {
+    SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    write_source_states(*db_, states);
+    txn.commit();
+    return {};
+  } catch (const std::exception& e) {
+    return std::unexpected(to_error("saving source state", e));
+  }
+}
+
+Result<std::shared_ptr<const AccessModel>> Store::current_model() {
+  std::lock_guard lock(mutex_);
+  try {
+    SQLite::Transaction txn(*db_);
+    auto info = read_current_info(*db_);
+    if (!info) return std::shared_ptr<const AccessModel>();
+    refresh_cache(info->number);
+    txn.commit();
+    return cache_;
+  } catch (const std::exception& e) {
+    cache_.reset();
+    return std::unexpected(to_error("loading the current revision", e));
   }
 }
 
@@ -229,10 +268,16 @@ Result<std::optional<StoredRevision>> Store::load_current() {
     SQLite::Transaction txn(*db_);  // one read snapshot for the info and the model
     auto info = read_current_info(*db_);
     if (!info) return std::optional<StoredRevision>();
-    StoredRevision stored{*info, read_model(*db_)};
-    txn.commit();
-    cache_ = stored.model;
+    // Revision numbers are never reused, so a cache of the same number is that revision's
+    // model (copying it shares its users).
+    if (cache_ && cache_revision_ == info->number) {
+      txn.commit();
+      return std::optional<StoredRevision>(StoredRevision{*info, *cache_});
+    }
+    cache_ = std::make_shared<const AccessModel>(read_model(*db_));
     cache_revision_ = info->number;
+    txn.commit();
+    StoredRevision stored{*info, *cache_};
     return std::optional<StoredRevision>(std::move(stored));
   } catch (const std::exception& e) {
     cache_.reset();

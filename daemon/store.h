@@ -55,6 +55,12 @@ class Store {
   // Applies `model` as a new revision in ONE transaction: a reader (or a process killed
   // midway) sees the previous revision or the new one, never a mix.
   Result<RevisionInfo> apply(const AccessModel& model, const ApplyOptions& options);
+  // As above, keeping `model` (not a copy) as the store's in-memory copy of the revision.
+  Result<RevisionInfo> apply(std::shared_ptr<const AccessModel> model, const ApplyOptions& options);
+
+  // The current revision's model, shared with the store's in-memory copy (no copy made, no
+  // read when the store applied or loaded that revision last); nullptr in an empty store.
+  Result<std::shared_ptr<const AccessModel>> current_model();
 
   // The current revision, or nullopt in an empty store.
   Result<std::optional<StoredRevision>> load_current();
@@ -68,6 +74,9 @@ class Store {
   Result<std::vector<ManualAssociation>> manual_associations();
 
   Result<std::optional<std::string>> source_state(const std::string& source);
+  // Writes per-source resume state on its own (not with a revision): any state a source
+  // reports is consistent in itself, so it may be saved later than the revision it led to.
+  Result<void> save_source_states(const std::vector<std::pair<std::string, std::string>>& states);
 
   // Last successful sync (even one that changed nothing): the API's data_as_of.
   Result<void> record_sync_success(std::int64_t at);
@@ -93,9 +102,9 @@ class Store {
   const Clock& clock_;
   // The model of revision cache_revision_ as last applied or loaded, so that apply() writes
   // only what differs. Empty until the first apply()/load_current(); dropped on any failure.
-  std::optional<AccessModel> cache_;  // GUARDED_BY(mutex_)
-  std::int64_t cache_revision_ = 0;   // GUARDED_BY(mutex_)
-  int schema_version_ = 0;            // as migrated by open(); immutable afterwards
+  std::shared_ptr<const AccessModel> cache_;  // GUARDED_BY(mutex_); immutable once set
+  std::int64_t cache_revision_ = 0;           // GUARDED_BY(mutex_)
+  int schema_version_ = 0;                    // as migrated by open(); immutable afterwards
 };
 
 }  // namespace trustgate

@@ -30,9 +30,8 @@ bool same_user(const User& a, const User& b) {
 namespace {
 
 // Empty when both maps hold the same keys with same() values; else "<what> <key>".
-template <typename T, typename Same>
-std::string map_difference(const std::map<std::string, T>& a, const std::map<std::string, T>& b,
-                           Same same, std::string_view what) {
+template <typename Map, typename Same>
+std::string map_difference(const Map& a, const Map& b, Same same, std::string_view what) {
   auto ia = a.begin();
   auto ib = b.begin();
   for (; ia != a.end() && ib != b.end(); ++ia, ++ib) {

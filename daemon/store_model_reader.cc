@@ -91,6 +91,7 @@ AccessModel read_model(SQLite::Database& db) {
     SQLite::Statement q(db,
                         "SELECT id, username, display_name, email, dn, source, enabled "
                         "FROM users ORDER BY id");
+    std::map<std::string, User> users;  // moved into m.users once complete
     while (q.executeStep()) {
       User u;
       u.id = q.getColumn(0).getString();
@@ -100,29 +101,29 @@ AccessModel read_model(SQLite::Database& db) {
       u.dn = q.getColumn(4).getString();
       u.source = q.getColumn(5).getString();
       u.enabled = q.getColumn(6).getInt() != 0;
-      m.users.emplace_hint(m.users.end(), u.id, std::move(u));
+      users.emplace_hint(users.end(), u.id, std::move(u));
     }
     // Children come sorted by user id like the map: walk both together instead of a lookup
     // per row.
     SQLite::Statement r(db,
                         "SELECT user_id, role_id, via_kind, via_rule, via_group, via_chain, "
                         "via_source FROM user_roles ORDER BY user_id, position");
-    auto it = m.users.begin();
+    auto it = users.begin();
     while (r.executeStep()) {
       std::string id = r.getColumn(0).getString();
-      if (it == m.users.end() || it->first != id) it = m.users.find(id);
-      if (it == m.users.end()) throw StoreCorrupt("user_roles: row for unknown user " + id);
+      if (it == users.end() || it->first != id) it = users.find(id);
+      if (it == users.end()) throw StoreCorrupt("user_roles: row for unknown user " + id);
       it->second.roles.push_back(
           RoleGrant{r.getColumn(1).getString(), read_provenance(r, 2, "user_roles")});
     }
     SQLite::Statement a(db,
                         "SELECT user_id, kind, target, via_kind, via_rule, via_group, via_chain, "
                         "via_source FROM user_associations ORDER BY user_id, position");
-    it = m.users.begin();
+    it = users.begin();
     while (a.executeStep()) {
       std::string id = a.getColumn(0).getString();
-      if (it == m.users.end() || it->first != id) it = m.users.find(id);
-      if (it == m.users.end()) throw StoreCorrupt("user_associations: row for unknown user " + id);
+      if (it == users.end() || it->first != id) it = users.find(id);
+      if (it == users.end()) throw StoreCorrupt("user_associations: row for unknown user " + id);
       std::string kind = a.getColumn(1).getString();
       Association assoc;
       assoc.kind =
@@ -131,6 +132,7 @@ AccessModel read_model(SQLite::Database& db) {
       assoc.via = read_provenance(a, 3, "user_associations");
       it->second.associations.push_back(std::move(assoc));
     }
+    for (auto& [id, user] : users) m.users.put(id, std::make_shared<User>(std::move(user)));
   }
   return m;
 }

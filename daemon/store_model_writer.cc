@@ -20,28 +20,55 @@ void bind_text(SQLite::Statement& s, int index, std::string_view text) {
 }
 
 // Walks two id-sorted maps together; calls del(id) for ids only in `current`, ins(value) for
-// ids only in `target`, and del + ins for ids whose values differ under same(), updating
-// `current` to match as it goes.
+// ids only in `target`, and del + ins for ids whose values differ under same().
 template <typename T, typename Same, typename Del, typename Ins>
-void walk_delta(std::map<std::string, T>& current, const std::map<std::string, T>& target,
+void walk_delta(const std::map<std::string, T>& current, const std::map<std::string, T>& target,
                 Same same, Del del, Ins ins, ModelWriteStats& stats) {
   auto c = current.begin();
   auto t = target.begin();
   while (c != current.end() || t != target.end()) {
     if (t == target.end() || (c != current.end() && c->first < t->first)) {
       del(c->first);
-      c = current.erase(c);
+      ++c;
       ++stats.deleted;
     } else if (c == current.end() || t->first < c->first) {
       ins(t->second);
-      current.emplace_hint(c, t->first, t->second);
       ++stats.inserted;
       ++t;
     } else {
       if (!same(c->second, t->second)) {
         del(c->first);
         ins(t->second);
-        c->second = t->second;
+        ++stats.replaced;
+      }
+      ++c;
+      ++t;
+    }
+  }
+}
+
+// walk_delta for users: a user shared by both models (same pointer) is the same user, so only
+// users that were re-created are compared.
+template <typename Del, typename Ins>
+void walk_user_delta(const UserMap& current, const UserMap& target, Del del, Ins ins,
+                     ModelWriteStats& stats) {
+  const auto& cur = current.entries();
+  const auto& tgt = target.entries();
+  auto c = cur.begin();
+  auto t = tgt.begin();
+  while (c != cur.end() || t != tgt.end()) {
+    if (t == tgt.end() || (c != cur.end() && c->first < t->first)) {
+      del(c->first);
+      ++stats.deleted;
+      ++c;
+    } else if (c == cur.end() || t->first < c->first) {
+      ins(*t->second);
+      ++stats.inserted;
+      ++t;
+    } else {
+      if (c->second != t->second && !same_user(*c->second, *t->second)) {
+        del(c->first);
+        ins(*t->second);
         ++stats.replaced;
       }
       ++c;
@@ -81,7 +108,7 @@ class Writer {
                               "via_kind, via_rule, via_group, via_chain, via_source) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
 
-  ModelWriteStats write(AccessModel& current, const AccessModel& target) {
+  ModelWriteStats write(const AccessModel& current, const AccessModel& target) {
     ModelWriteStats stats;
     walk_delta(
         current.permissions, target.permissions, same_permission,
@@ -99,10 +126,9 @@ class Writer {
         current.clusters, target.clusters, same_cluster,
         [&](const std::string& id) { erase(del_cluster_, id); },
         [&](const Cluster& c) { insert(c); }, stats);
-    walk_delta(
-        current.users, target.users, same_user,
-        [&](const std::string& id) { erase(del_user_, id); }, [&](const User& u) { insert(u); },
-        stats);
+    walk_user_delta(
+        current.users, target.users, [&](const std::string& id) { erase(del_user_, id); },
+        [&](const User& u) { insert(u); }, stats);
     return stats;
   }
 
@@ -197,7 +223,7 @@ class Writer {
 
 }  // namespace
 
-ModelWriteStats write_model_delta(SQLite::Database& db, AccessModel& current,
+ModelWriteStats write_model_delta(SQLite::Database& db, const AccessModel& current,
                                   const AccessModel& target) {
   return Writer(db).write(current, target);
 }

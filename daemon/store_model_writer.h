@@ -18,11 +18,10 @@ struct ModelWriteStats {
 
 // Brings the model tables from `current` (exactly what they hold now) to `target`, touching
 // only the rows of entities that differ; an entity's child rows (role permissions, cluster
-// institutions, a user's grants) go with it. Each map key must equal its entity's id.
-// `current` is updated along the way (copying only what differs) and equals `target` on
-// return. Runs inside the caller's transaction; throws SQLite::Exception on failure, leaving
-// `current` partly updated: the caller rolls back and must discard it.
-ModelWriteStats write_model_delta(SQLite::Database& db, AccessModel& current,
+// institutions, a user's grants) go with it. Each map key must equal its entity's id. Users
+// shared by both models (the same pointer) are not compared. Runs inside the caller's
+// transaction; throws SQLite::Exception on failure (the caller rolls back).
+ModelWriteStats write_model_delta(SQLite::Database& db, const AccessModel& current,
                                   const AccessModel& target);
 
 }  // namespace trustgate

@@ -283,9 +283,10 @@ TEST_F(StoreTest, IncrementalApplyWritesOnlyWhatDiffersAndEqualsAFreshLoad) {
   added.username = "newbie";
   added.roles = {{"role-1", rule("r", {"CN=G"}, "ad")}};
   model.users[added.id] = added;
-  model.users.begin()->second.enabled = !model.users.begin()->second.enabled;
-  std::next(model.users.begin(), 500)->second.roles.clear();
-  std::next(model.users.begin(), 600)->second.associations[0].via.chain.push_back("CN=X");
+  auto nth_id = [&](std::ptrdiff_t n) { return std::next(model.users.begin(), n)->first; };
+  model.users[nth_id(0)].enabled = !model.users.begin()->second.enabled;
+  model.users[nth_id(500)].roles.clear();
+  model.users[nth_id(600)].associations[0].via.chain.push_back("CN=X");
   model.institutions.erase(model.institutions.begin());
   model.institutions["999999"] = {"999999", "New school", "https://n.example", {}};
   model.institutions.rbegin()->second.skip_second_factor = SecondFactorPolicy::Always;
@@ -336,7 +337,7 @@ TEST_F(StoreTest, AnotherConnectionsApplyIsNotOverwrittenByAStaleCopy) {
   m2.institutions["100004"] = {"100004", "Fourth", "https://4.example", {}};
   ASSERT_TRUE(b->apply(m2, options("ad", "2")));
   AccessModel m3 = m1;  // `a` still holds m1 in memory; the file holds m2
-  m3.users.at("guid-alice").email = "new@trust.example";
+  m3.users["guid-alice"].email = "new@trust.example";
   auto r3 = a->apply(m3, options("ad", "3"));
   ASSERT_TRUE(r3);
   EXPECT_EQ(r3->number, 3);
@@ -545,7 +546,10 @@ TEST_F(StoreTest, ReportsADamagedRowAsAnErrorNotAThrow) {
   store->with_db([](SQLite::Database& db) {
     db.exec("UPDATE user_associations SET via_chain = '[\"unterminated' WHERE position = 0");
   });
-  auto loaded = store->load_current();
+  // A fresh connection reads the file (this one serves its revision from memory).
+  auto reader = open_ok(path_, clock_);
+  ASSERT_TRUE(reader);
+  auto loaded = reader->load_current();
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, "store.corrupt");
   EXPECT_NE(loaded.error().message.find("via_chain"), std::string::npos);

@@ -83,7 +83,8 @@ AccessModel synthetic_model(const SyntheticModelSpec& spec) {
           Association{AssociationKind::Cluster, fmt::format("cluster-{}", c),
                       rule_provenance(u, 9, fmt::format("CN=Cluster-{},OU=Groups,DC=trust", c))});
     }
-    m.users.emplace_hint(m.users.end(), user.id, std::move(user));
+    const std::string id = user.id;
+    m.users.put(id, std::make_shared<User>(std::move(user)));
   }
   return m;
 }
@@ -91,7 +92,7 @@ AccessModel synthetic_model(const SyntheticModelSpec& spec) {
 void change_membership(AccessModel& model, std::size_t index) {
   if (model.users.empty() || model.institutions.empty()) return;
   auto it = std::next(model.users.begin(), static_cast<std::ptrdiff_t>(index % model.users.size()));
-  User& user = it->second;
+  User& user = model.users[it->first];
   const std::string extra_group = "CN=Extra-Membership,OU=Groups,DC=trust,DC=example";
   for (auto a = user.associations.begin(); a != user.associations.end(); ++a) {
     if (a->via.group == extra_group) {

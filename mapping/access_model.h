@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/user_map.h"
+
 namespace trustgate {
 
 // "Login to MIS: Associated institutions".
@@ -43,52 +45,12 @@ struct Cluster {
   std::vector<std::string> institutions;  // institution ids
 };
 
-// Why a user holds a role or an association.
-struct Provenance {
-  enum class Kind { Rule, Manual };
-  Kind kind = Kind::Rule;
-  std::string rule;   // Kind::Rule: the rule id
-  std::string group;  // Kind::Rule: DN of the group the rule matched
-  // Kind::Rule: the nesting chain, user's direct group first, ending with `group`. Size 1 when
-  // the user is a direct member.
-  std::vector<std::string> chain;
-  std::string source;  // Kind::Rule: the directory source; Kind::Manual: who made it
-  bool operator==(const Provenance&) const = default;
-};
-
-enum class AssociationKind { Institution, Cluster, All };
-
-struct Association {
-  AssociationKind kind = AssociationKind::Institution;
-  std::string target;  // institution id or cluster id; empty for All
-  Provenance via;
-  bool operator==(const Association&) const = default;
-};
-
-struct RoleGrant {
-  std::string role;  // role id
-  Provenance via;
-  bool operator==(const RoleGrant&) const = default;
-};
-
-struct User {
-  std::string id;  // stable id
-  std::string username;
-  std::string display_name;
-  std::string email;
-  std::string dn;
-  std::string source;
-  bool enabled = true;
-  std::vector<RoleGrant> roles;
-  std::vector<Association> associations;
-};
-
 struct AccessModel {
   std::map<std::string, Permission> permissions;
   std::map<std::string, Role> roles;
   std::map<std::string, Institution> institutions;
   std::map<std::string, Cluster> clusters;
-  std::map<std::string, User> users;  // by stable id
+  UserMap users;  // by stable id; users are shared between copies of a model
 
   // By stable id, else by username (case-insensitive). nullptr when unknown.
   const User* find_user(std::string_view key) const;

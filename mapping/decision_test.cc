@@ -194,7 +194,7 @@ TEST(Decision, LoginableInstitutionsNeedProfileAndPermission) {
 
 TEST(Decision, PermissionsOfAreSortedAndUnique) {
   AccessModel m = decision_model();
-  User& alice = m.users.at("id-alice");
+  User& alice = m.users["id-alice"];
   alice.roles.push_back(RoleGrant{"viewer", {}});
   alice.roles.push_back(RoleGrant{"unknown-role", {}});
   EXPECT_THAT(permissions_of(m, alice), ElementsAre(std::string(kLoginPermission), "mis.read"));

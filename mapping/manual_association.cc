@@ -1,23 +1,26 @@
 #include "mapping/manual_association.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
 namespace trustgate {
 
 AccessModel with_manual(AccessModel model, const std::vector<ManualAssociation>& manual) {
+  // Only the users given a manual association change (and are cloned); the rest stay shared.
+  std::set<std::string> touched;
   for (const auto& m : manual) {
-    auto it = model.users.find(m.user_id);
-    if (it == model.users.end()) continue;
+    if (!model.users.contains(m.user_id)) continue;
+    touched.insert(m.user_id);
     Association a;
     a.kind = m.kind;
     a.target = m.kind == AssociationKind::All ? std::string() : m.target;
     a.via.kind = Provenance::Kind::Manual;
     a.via.source = m.created_by;
-    it->second.associations.push_back(std::move(a));
+    model.users[m.user_id].associations.push_back(std::move(a));
   }
-  for (auto& [id, user] : model.users) canonicalize_grants(user);
+  for (const auto& id : touched) canonicalize_grants(model.users[id]);
   return model;
 }
 

@@ -106,19 +106,23 @@ void count_changes(const Map& before, const Map& after, std::size_t* added, std:
 
 ModelDiff diff_models(const AccessModel& before, const AccessModel& after) {
   ModelDiff diff;
-  auto b = before.users.begin();
-  auto a = after.users.begin();
-  // Both maps are ordered by id: one merge pass.
-  while (b != before.users.end() || a != after.users.end()) {
+  const auto& before_users = before.users.entries();
+  const auto& after_users = after.users.entries();
+  auto b = before_users.begin();
+  auto a = after_users.begin();
+  // Both maps are ordered by id: one merge pass. A user shared by both models (the same
+  // pointer) is unchanged and costs no comparison.
+  while (b != before_users.end() || a != after_users.end()) {
     const User* old_user = nullptr;
     const User* new_user = nullptr;
-    if (a == after.users.end() || (b != before.users.end() && b->first < a->first)) {
-      old_user = &(b++)->second;
-    } else if (b == before.users.end() || a->first < b->first) {
-      new_user = &(a++)->second;
+    if (a == after_users.end() || (b != before_users.end() && b->first < a->first)) {
+      old_user = (b++)->second.get();
+    } else if (b == before_users.end() || a->first < b->first) {
+      new_user = (a++)->second.get();
     } else {
-      old_user = &(b++)->second;
-      new_user = &(a++)->second;
+      old_user = (b++)->second.get();
+      new_user = (a++)->second.get();
+      if (old_user == new_user) continue;
     }
     UserDiff d = compare(old_user, new_user);
     if (d.change == UserDiff::Change::Changed && d.granted.empty() && d.revoked.empty() &&
