@@ -162,7 +162,7 @@ Result<void> Daemon::start(Config config) {
 
 void Daemon::after_apply(const SyncOutcome& outcome) {
   auto r = outcome.applied_model
-               ? snapshots_.publish(*store_, std::move(*outcome.applied_model), *outcome.revision)
+               ? snapshots_.publish(*store_, outcome.applied_model, *outcome.revision)
                : snapshots_.reload(*store_);
   if (!r) {
     spdlog::error("reloading the served snapshot failed: {}", r.error().message);

@@ -14,6 +14,7 @@ struct DirectoryUser {
   std::string display_name;
   std::string email;
   bool enabled = true;
+  bool operator==(const DirectoryUser&) const = default;
 };
 
 struct DirectoryGroup {

@@ -35,6 +35,12 @@ class GroupTree {
   // Nodes of a cycle are still resolved: memberships terminate and include every group once.
   std::vector<std::vector<std::string>> cycles() const;
 
+  // The groups that contain `user` directly (sorted by rank), and those that contain group `g`.
+  const std::vector<std::size_t>& direct_groups(std::size_t user) const {
+    return user_groups_[user];
+  }
+  const std::vector<std::vector<std::size_t>>& parents() const { return parents_; }
+
  private:
   // Groups in a stable order: by normalised DN, then stable id. Every adjacency list is sorted
   // by rank, so that results do not depend on the order of the input vectors.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <regex>
@@ -22,7 +23,7 @@ using Captures = std::array<std::string, 10>;  // $0..$9
 // A GroupMatcher prepared once: DNs normalised, ids lower-cased, regexes compiled.
 struct CompiledMatcher {
   GroupMatcher::Kind kind = GroupMatcher::Kind::Dn;
-  std::string key;  // normalised DN or lower-cased stable id
+  std::string key;  // normalised DN or lower-cased stable id; Pattern: the pattern's text
   std::optional<std::regex> pattern;
   bool valid = true;
 };
@@ -39,6 +40,7 @@ CompiledMatcher compile(const GroupMatcher& m, const std::string& rule_id,
       c.key = to_lower(m.value);
       break;
     case GroupMatcher::Kind::Pattern:
+      c.key = m.value;
       try {
         c.pattern.emplace(m.value, std::regex::ECMAScript | std::regex::icase);
       } catch (const std::regex_error& e) {
@@ -55,9 +57,11 @@ CompiledMatcher compile(const GroupMatcher& m, const std::string& rule_id,
   return c;
 }
 
-// True when the group matches; fills `captures` for patterns.
+// True when the group matches; fills `captures` for patterns. Pattern results are looked up
+// in, or added to, `cache` when given (a regex match costs microseconds; at thousands of groups
+// per pass that adds up).
 bool matches(const CompiledMatcher& m, const DirectoryGroup& group, const std::string& norm_dn,
-             Captures& captures) {
+             Captures& captures, MappingMemo* cache = nullptr) {
   if (!m.valid) return false;
   switch (m.kind) {
     case GroupMatcher::Kind::Dn:
@@ -65,12 +69,33 @@ bool matches(const CompiledMatcher& m, const DirectoryGroup& group, const std::s
     case GroupMatcher::Kind::StableId:
       return !group.id.empty() && iequals(group.id, m.key);
     case GroupMatcher::Kind::Pattern: {
-      std::smatch sm;
-      if (!std::regex_match(group.dn, sm, *m.pattern)) return false;
-      for (std::size_t i = 0; i < captures.size(); ++i) {
-        captures[i] = i < sm.size() && sm[i].matched ? sm[i].str() : std::string();
+      std::string key;
+      if (cache != nullptr) {
+        key.reserve(m.key.size() + 1 + group.dn.size());
+        key.append(m.key).push_back('\0');
+        key.append(group.dn);
+        if (auto it = cache->pattern_matches.find(key); it != cache->pattern_matches.end()) {
+          if (!it->second) return false;
+          std::copy(it->second->begin(), it->second->end(), captures.begin());
+          return true;
+        }
       }
-      return true;
+      std::smatch sm;
+      const bool matched = std::regex_match(group.dn, sm, *m.pattern);
+      if (matched) {
+        for (std::size_t i = 0; i < captures.size(); ++i) {
+          captures[i] = i < sm.size() && sm[i].matched ? sm[i].str() : std::string();
+        }
+      }
+      if (cache != nullptr) {
+        if (cache->pattern_matches.size() >= MappingMemo::kMaxPatternMatches) {
+          cache->pattern_matches.clear();
+        }
+        std::optional<std::vector<std::string>> value;
+        if (matched) value.emplace(captures.begin(), captures.end());
+        cache->pattern_matches.emplace(std::move(key), std::move(value));
+      }
+      return matched;
     }
   }
   return false;
@@ -134,8 +159,9 @@ struct RuleHit {
 
 class Mapper {
  public:
-  Mapper(const std::vector<DirectorySnapshot>& snapshots, const MappingConfig& config)
-      : config_(config) {
+  Mapper(const std::vector<DirectorySnapshot>& snapshots, const MappingConfig& config,
+         MappingMemo* memo)
+      : config_(config), memo_(memo) {
     for (const auto& s : snapshots) prepared_.push_back(prepare(s));
     // Snapshots by source name: the result does not depend on their order either.
     std::stable_sort(prepared_.begin(), prepared_.end(), [](const auto& a, const auto& b) {
@@ -150,7 +176,12 @@ class Mapper {
     rules_.reserve(config_.rules.size());
     for (const auto& r : config_.rules) rules_.push_back(compile(r.group, r.id, warnings_));
     rule_matched_.assign(config_.rules.size(), false);
-    for (const auto& p : prepared_) map_snapshot(p);
+    std::vector<GroupWork> work;
+    work.reserve(prepared_.size());
+    for (const auto& p : prepared_) work.push_back(match_groups(p));
+    const bool reuse = start_memo(work);
+    for (std::size_t i = 0; i < prepared_.size(); ++i) map_users(prepared_[i], work[i], reuse);
+    if (memo_) prune_memo();
     for (std::size_t i = 0; i < config_.rules.size(); ++i) {
       if (!rule_matched_[i] && rules_[i].valid) {
         const GroupMatcher& g = config_.rules[i].group;
@@ -160,7 +191,8 @@ class Mapper {
                  g.kind == GroupMatcher::Kind::Pattern ? "; patterns match the whole DN" : ""));
       }
     }
-    for (auto& [id, user] : result_.model.users) canonicalize_grants(user);
+    // Users mapped from one entry were canonicalized as they were made; merged ones now.
+    for (const auto& id : merged_) canonicalize_grants(result_.model.users[id]);
     result_.warnings = std::move(warnings_);
     return std::move(result_);
   }
@@ -210,7 +242,7 @@ class Mapper {
       for (const auto& p : prepared_) {
         for (std::size_t g : p.group_order) {
           const DirectoryGroup& group = p.snapshot->groups[g];
-          if (!matches(matcher, group, p.norm_dns[g], captures)) continue;
+          if (!matches(matcher, group, p.norm_dns[g], captures, memo_)) continue;
           matched = true;
           Institution inst;
           inst.id = expand(rule.institution_id, captures, &group);
@@ -275,30 +307,107 @@ class Mapper {
     return hit;
   }
 
-  void map_snapshot(const PreparedSnapshot& p) {
-    const DirectorySnapshot& s = *p.snapshot;
-    // Rules are evaluated once per group; users then inherit through the group tree.
-    std::vector<std::vector<RuleHit>> hits(s.groups.size());
-    Captures captures;
+  // A snapshot's groups with the rules they match, and its group tree.
+  struct GroupWork {
+    std::vector<std::vector<RuleHit>> hits;  // by group index
     bool any_hit = false;
+    std::unique_ptr<GroupTree> tree;
+  };
+
+  GroupWork match_groups(const PreparedSnapshot& p) {
+    const DirectorySnapshot& s = *p.snapshot;
+    GroupWork w;
+    // Rules are evaluated once per group; users then inherit through the group tree.
+    w.hits.resize(s.groups.size());
+    Captures captures;
     for (std::size_t g : p.group_order) {
       for (std::size_t r = 0; r < config_.rules.size(); ++r) {
         const MappingRule& rule = config_.rules[r];
         if (rule.source && *rule.source != s.source) continue;
-        if (!matches(rules_[r], s.groups[g], p.norm_dns[g], captures)) continue;
+        if (!matches(rules_[r], s.groups[g], p.norm_dns[g], captures, memo_)) continue;
         rule_matched_[r] = true;
-        hits[g].push_back(hit_for(rule, captures));
-        any_hit = true;
+        w.hits[g].push_back(hit_for(rule, captures));
+        w.any_hit = true;
       }
     }
-
-    GroupTree tree(s.groups, s.users);
-    for (auto& cycle : tree.cycles()) {
+    w.tree = std::make_unique<GroupTree>(s.groups, s.users);
+    for (auto& cycle : w.tree->cycles()) {
       warn("", fmt::format("nested group cycle in source '{}': {}", s.source,
                            fmt::join(cycle, " -> ")));
       result_.cycles.push_back(std::move(cycle));
     }
+    return w;
+  }
 
+  // Records this pass's group structure in the memo; true when it is the memo's (users may be
+  // reused). When it is not, the memo's users are forgotten.
+  bool start_memo(const std::vector<GroupWork>& work) {
+    if (!memo_) return false;
+    std::map<std::string, MappingMemo::GroupStructure> now;
+    for (std::size_t i = 0; i < prepared_.size(); ++i) {
+      const DirectorySnapshot& s = *prepared_[i].snapshot;
+      MappingMemo::GroupStructure& st = now[s.source];
+      st.groups.reserve(s.groups.size());
+      for (const auto& g : s.groups) {
+        std::string key;
+        for (const std::string* f : {&g.dn, &g.id, &g.name, &g.description}) {
+          key += *f;
+          key.push_back('\0');
+        }
+        st.groups.push_back(std::move(key));
+      }
+      st.parents = work[i].tree->parents();
+    }
+    memo_->reused = memo_->mapped = 0;
+    const bool same = !memo_->structure.empty() && now == memo_->structure;
+    if (!same) {
+      memo_->users.clear();
+      memo_->structure = std::move(now);
+    }
+    return same;
+  }
+
+  // Drops memo entries of users no longer seen, once they are a noticeable share.
+  void prune_memo() {
+    if (memo_->users.size() <= result_.model.users.size() + result_.model.users.size() / 8) return;
+    std::erase_if(memo_->users,
+                  [&](const auto& e) { return !result_.model.users.contains(e.first); });
+  }
+
+  // Adds the grants of one directory entry's groups to `user`.
+  void add_grants(User& user, const DirectorySnapshot& s, const GroupWork& w, std::size_t u) {
+    if (!w.any_hit) return;
+    for (const auto& m : w.tree->memberships_of_user(u)) {
+      const auto& group_hits = w.hits[m.group];
+      if (group_hits.empty()) continue;
+      Provenance via;
+      via.kind = Provenance::Kind::Rule;
+      via.group = s.groups[m.group].dn;
+      via.source = s.source;
+      via.chain.reserve(m.chain.size());
+      for (std::size_t c : m.chain) via.chain.push_back(s.groups[c].dn);
+      for (const RuleHit& hit : group_hits) {
+        via.rule = hit.rule->id;
+        for (const auto& role : hit.roles) user.roles.push_back(RoleGrant{role, via});
+        for (const auto& [kind, target] : hit.associations) {
+          user.associations.push_back(Association{kind, target, via});
+        }
+      }
+    }
+  }
+
+  static void take_profile(User& user, const DirectoryUser& du, const std::string& source) {
+    user.id = du.id;
+    user.username = du.username;
+    user.display_name = du.display_name;
+    user.email = du.email;
+    user.dn = du.dn;
+    user.source = source;
+  }
+
+  void map_users(const PreparedSnapshot& p, const GroupWork& w, bool reuse) {
+    const DirectorySnapshot& s = *p.snapshot;
+    UserMap& users = result_.model.users;
     std::size_t without_id = 0;
     for (std::size_t u = 0; u < s.users.size(); ++u) {
       const DirectoryUser& du = s.users[u];
@@ -306,40 +415,39 @@ class Mapper {
         ++without_id;
         continue;
       }
-      auto [it, inserted] = result_.model.users.try_emplace(du.id);
-      User& user = it->second;
-      // A stable id seen twice: the profile comes from the first source (by name), within
-      // one source from the entry with the smaller (DN, username); disabled anywhere wins.
-      const bool take_profile =
-          inserted || (user.source == s.source &&
-                       std::tie(du.dn, du.username) < std::tie(user.dn, user.username));
-      if (take_profile) {
-        user.id = du.id;
-        user.username = du.username;
-        user.display_name = du.display_name;
-        user.email = du.email;
-        user.dn = du.dn;
-        user.source = s.source;
-      }
-      user.enabled = inserted ? du.enabled : user.enabled && du.enabled;
-      if (!any_hit) continue;
-      for (const auto& m : tree.memberships_of_user(u)) {
-        const auto& group_hits = hits[m.group];
-        if (group_hits.empty()) continue;
-        Provenance via;
-        via.kind = Provenance::Kind::Rule;
-        via.group = s.groups[m.group].dn;
-        via.source = s.source;
-        via.chain.reserve(m.chain.size());
-        for (std::size_t c : m.chain) via.chain.push_back(s.groups[c].dn);
-        for (const RuleHit& hit : group_hits) {
-          via.rule = hit.rule->id;
-          for (const auto& role : hit.roles) user.roles.push_back(RoleGrant{role, via});
-          for (const auto& [kind, target] : hit.associations) {
-            user.associations.push_back(Association{kind, target, via});
-          }
+      if (reuse) {
+        auto it = memo_->users.find(du.id);
+        if (it != memo_->users.end() && it->second.source == s.source && it->second.entry == du &&
+            it->second.direct_groups == w.tree->direct_groups(u) &&
+            users.put_new(du.id, it->second.user)) {
+          ++memo_->reused;
+          continue;
         }
       }
+      if (!users.contains(du.id)) {
+        auto user = std::make_shared<User>();
+        take_profile(*user, du, s.source);
+        user->enabled = du.enabled;
+        add_grants(*user, s, w, u);
+        canonicalize_grants(*user);
+        users.put(du.id, user);
+        if (memo_) {
+          memo_->users.insert_or_assign(
+              du.id, MappingMemo::UserEntry{s.source, du, w.tree->direct_groups(u), user});
+          ++memo_->mapped;
+        }
+        continue;
+      }
+      // A stable id seen twice: the profile comes from the first source (by name), within
+      // one source from the entry with the smaller (DN, username); disabled anywhere wins.
+      User& user = users[du.id];  // cloned when shared (the memo keeps the first entry's)
+      if (user.source == s.source &&
+          std::tie(du.dn, du.username) < std::tie(user.dn, user.username)) {
+        take_profile(user, du, s.source);
+      }
+      user.enabled = user.enabled && du.enabled;
+      add_grants(user, s, w, u);
+      merged_.insert(du.id);
     }
     if (without_id > 0) {
       warn("", fmt::format("source '{}': {} user(s) without a stable id skipped", s.source,
@@ -348,6 +456,8 @@ class Mapper {
   }
 
   const MappingConfig& config_;
+  MappingMemo* memo_;             // nullable
+  std::set<std::string> merged_;  // ids made from more than one entry
   std::vector<PreparedSnapshot> prepared_;
   std::vector<CompiledMatcher> rules_;
   std::vector<bool> rule_matched_;
@@ -359,8 +469,8 @@ class Mapper {
 }  // namespace
 
 MappingResult map_directory(const std::vector<DirectorySnapshot>& snapshots,
-                            const MappingConfig& config) {
-  return Mapper(snapshots, config).run();
+                            const MappingConfig& config, MappingMemo* memo) {
+  return Mapper(snapshots, config, memo).run();
 }
 
 }  // namespace trustgate

@@ -7,6 +7,7 @@
 #include "mapping/access_model.h"
 #include "mapping/directory_snapshot.h"
 #include "mapping/mapping_config.h"
+#include "mapping/mapping_memo.h"
 
 namespace trustgate {
 
@@ -27,7 +28,9 @@ struct MappingResult {
 // associations when they are in a matching group directly or through nesting. Targets that
 // name an unknown role, institution or cluster are skipped with a warning. Duplicate grants
 // (same target, same provenance) are kept once.
+// `memo` (optional) lets a pass reuse the users of the previous one; the result is the same
+// with or without it (see mapping/mapping_memo.h).
 MappingResult map_directory(const std::vector<DirectorySnapshot>& snapshots,
-                            const MappingConfig& config);
+                            const MappingConfig& config, MappingMemo* memo = nullptr);
 
 }  // namespace trustgate

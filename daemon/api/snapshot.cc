@@ -2,27 +2,63 @@
 
 namespace trustgate {
 
+namespace {
+
+// True when `a` and `b` hold the same user ids with the same usernames (users shared by both
+// are not compared).
+bool same_usernames(const AccessModel& a, const AccessModel& b) {
+  const auto& x = a.users.entries();
+  const auto& y = b.users.entries();
+  if (x.size() != y.size()) return false;
+  for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+    if (i->first != j->first) return false;
+    if (i->second != j->second && i->second->username != j->second->username) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::shared_ptr<const ServingSnapshot> ServingSnapshot::build(
     AccessModel store_model, const std::vector<ManualAssociation>& manual, RevisionInfo revision,
     std::optional<std::int64_t> data_as_of) {
+  return build(std::make_shared<const AccessModel>(std::move(store_model)), manual,
+               std::move(revision), data_as_of, nullptr);
+}
+
+std::shared_ptr<const ServingSnapshot> ServingSnapshot::build(
+    std::shared_ptr<const AccessModel> store_model, const std::vector<ManualAssociation>& manual,
+    RevisionInfo revision, std::optional<std::int64_t> data_as_of,
+    const ServingSnapshot* previous) {
   std::shared_ptr<ServingSnapshot> s(new ServingSnapshot());
-  s->model_ = with_manual(std::move(store_model), manual);
+  // Manual associations change a few users: the merged model is a copy sharing the rest.
+  s->model_ = manual.empty()
+                  ? std::move(store_model)
+                  : std::make_shared<const AccessModel>(with_manual(*store_model, manual));
   s->revision_ = std::move(revision);
   s->data_as_of_ = data_as_of;
-  for (const auto& [id, user] : s->model_.users) {
-    auto [it, inserted] = s->username_to_id_.emplace(to_lower(user.username), id);
+  if (previous != nullptr && same_usernames(*previous->model_, *s->model_)) {
+    s->username_to_id_ = previous->username_to_id_;
+    return s;
+  }
+  auto index = std::make_shared<std::unordered_map<std::string, std::string>>();
+  index->reserve(s->model_->users.size());
+  for (const auto& [id, user] : s->model_->users) {
+    auto [it, inserted] = index->emplace(to_lower(user.username), id);
     if (!inserted) it->second.clear();  // shared username: ambiguous
   }
+  s->username_to_id_ = std::move(index);
   return s;
 }
 
 const User* ServingSnapshot::find_user(std::string_view key) const {
   if (key.empty()) return nullptr;
-  if (auto it = model_.users.find(std::string(key)); it != model_.users.end()) return &it->second;
-  auto it = username_to_id_.find(to_lower(key));
-  if (it == username_to_id_.end() || it->second.empty()) return nullptr;
-  auto u = model_.users.find(it->second);
-  return u == model_.users.end() ? nullptr : &u->second;
+  const UserMap& users = model_->users;
+  if (auto it = users.find(key); it != users.end()) return &it->second;
+  auto it = username_to_id_->find(to_lower(key));
+  if (it == username_to_id_->end() || it->second.empty()) return nullptr;
+  auto u = users.find(it->second);
+  return u == users.end() ? nullptr : &u->second;
 }
 
 Decision ServingSnapshot::decide(std::string_view user_key, std::string_view institution_id) const {
@@ -32,7 +68,7 @@ Decision ServingSnapshot::decide(std::string_view user_key, std::string_view ins
     d.reason = std::string(reason::kUnknownUser);
     return d;
   }
-  return trustgate::decide(model_, user->id, institution_id);
+  return trustgate::decide(*model_, user->id, institution_id);
 }
 
 }  // namespace trustgate

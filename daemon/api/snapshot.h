@@ -28,8 +28,14 @@ class ServingSnapshot {
                                                       const std::vector<ManualAssociation>& manual,
                                                       RevisionInfo revision,
                                                       std::optional<std::int64_t> data_as_of);
+  // As above, sharing `store_model`; `previous` (the snapshot served so far, if any) lends its
+  // username index when no username changed.
+  static std::shared_ptr<const ServingSnapshot> build(
+      std::shared_ptr<const AccessModel> store_model, const std::vector<ManualAssociation>& manual,
+      RevisionInfo revision, std::optional<std::int64_t> data_as_of,
+      const ServingSnapshot* previous);
 
-  const AccessModel& model() const { return model_; }  // the effective (merged) model
+  const AccessModel& model() const { return *model_; }  // the effective (merged) model
   const RevisionInfo& revision() const { return revision_; }
   std::optional<std::int64_t> data_as_of() const { return data_as_of_; }
 
@@ -43,10 +49,12 @@ class ServingSnapshot {
 
  private:
   ServingSnapshot() = default;
-  AccessModel model_;
+  std::shared_ptr<const AccessModel> model_;
   RevisionInfo revision_;
   std::optional<std::int64_t> data_as_of_;
-  std::unordered_map<std::string, std::string> username_to_id_;  // lower-cased; "" = ambiguous
+  // Lower-cased username -> stable id ("" = ambiguous); shared by snapshots whose usernames
+  // are the same.
+  std::shared_ptr<const std::unordered_map<std::string, std::string>> username_to_id_;
 };
 
 using SnapshotPtr = std::shared_ptr<const ServingSnapshot>;
@@ -66,7 +74,8 @@ class SnapshotHolder {
   // As reload(), but with the model just applied as `revision` given from memory rather than
   // read back from SQLite (the propagation hot path); manual associations still come from
   // `store`. Defined in snapshot_loader.cc.
-  Result<void> publish(Store& store, AccessModel applied, RevisionInfo revision);
+  Result<void> publish(Store& store, std::shared_ptr<const AccessModel> applied,
+                       RevisionInfo revision);
 
   // A sync pass that found nothing to change still makes the data current: the sync loop
   // reports each success here, and answers give the later of this and the snapshot's own.

@@ -15,13 +15,16 @@ Result<SnapshotPtr> load_serving_snapshot(Store& store) {
   return ServingSnapshot::build(std::move(rev.model), *manual, std::move(rev.info), *as_of);
 }
 
-Result<void> SnapshotHolder::publish(Store& store, AccessModel applied, RevisionInfo revision) {
+Result<void> SnapshotHolder::publish(Store& store, std::shared_ptr<const AccessModel> applied,
+                                     RevisionInfo revision) {
   std::lock_guard lock(reload_mutex_);
   auto manual = store.manual_associations();
   if (!manual) return std::unexpected(manual.error());
   auto as_of = store.last_sync_success();
   if (!as_of) return std::unexpected(as_of.error());
-  set(ServingSnapshot::build(std::move(applied), *manual, std::move(revision), *as_of));
+  SnapshotPtr previous = get();
+  set(ServingSnapshot::build(std::move(applied), *manual, std::move(revision), *as_of,
+                             previous.get()));
   return {};
 }
 

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "mapping/dn.h"
 
@@ -56,8 +58,8 @@ std::vector<std::string> safety_refusals(const AccessModel& current, const Acces
                                          const MappingConfig& mapping, const SafetyConfig& safety) {
   std::vector<std::string> out;
   for (const auto& snap : snapshots) {
-    const std::size_t before = users_from(current, snap.source);
-    if (snap.users.empty() && snap.groups.empty() && before > 0) {
+    if (!snap.users.empty() || !snap.groups.empty()) continue;
+    if (const std::size_t before = users_from(current, snap.source); before > 0) {
       out.push_back(
           fmt::format("source '{}' returned no entries (the current revision has {} "
                       "users from it)",
@@ -72,19 +74,34 @@ std::vector<std::string> safety_refusals(const AccessModel& current, const Acces
     read_sources.insert(snap.source);
     for (const auto& g : snap.groups) present.insert(normalize_dn(g.dn));
   }
-  std::set<std::string> stable_id_rules;
-  for (const auto& r : mapping.rules)
-    if (r.group.kind == GroupMatcher::Kind::StableId) stable_id_rules.insert(r.id);
-  std::set<std::string> rules_still_granting;
-  for (const auto& rg : rule_groups(next)) rules_still_granting.insert(rg.rule);
-  std::set<std::string> reported;
-  for (const auto& rg : rule_groups(current)) {
-    if (!read_sources.contains(rg.source) || present.contains(rg.group)) continue;
-    const bool renamed_under_stable_id =
-        rules_still_granting.contains(rg.rule) && stable_id_rules.contains(rg.rule);
-    if (renamed_under_stable_id || !reported.insert(rg.group).second) continue;
-    out.push_back(fmt::format("mapped group vanished: {} (rule '{}', source '{}')", rg.group,
-                              rg.rule, rg.source));
+  // One pass over the current grants; each distinct group DN is normalised once.
+  std::unordered_map<std::string_view, bool> group_present;
+  std::set<RuleGroup> vanished;
+  auto check = [&](const Provenance& p) {
+    if (p.kind != Provenance::Kind::Rule) return;
+    auto [it, fresh] = group_present.try_emplace(p.group, true);
+    if (fresh) it->second = present.contains(normalize_dn(p.group));
+    if (it->second || !read_sources.contains(p.source)) return;
+    vanished.insert({p.rule, normalize_dn(p.group), p.source});
+  };
+  for (const auto& [id, user] : current.users) {
+    for (const auto& g : user.roles) check(g.via);
+    for (const auto& a : user.associations) check(a.via);
+  }
+  if (!vanished.empty()) {
+    std::set<std::string> stable_id_rules;
+    for (const auto& r : mapping.rules)
+      if (r.group.kind == GroupMatcher::Kind::StableId) stable_id_rules.insert(r.id);
+    std::set<std::string> rules_still_granting;
+    for (const auto& rg : rule_groups(next)) rules_still_granting.insert(rg.rule);
+    std::set<std::string> reported;
+    for (const auto& rg : vanished) {
+      const bool renamed_under_stable_id =
+          rules_still_granting.contains(rg.rule) && stable_id_rules.contains(rg.rule);
+      if (renamed_under_stable_id || !reported.insert(rg.group).second) continue;
+      out.push_back(fmt::format("mapped group vanished: {} (rule '{}', source '{}')", rg.group,
+                                rg.rule, rg.source));
+    }
   }
   const std::size_t current_grants = current.grant_count();
   if (diff.grants_removed > safety.max_grant_removals) {
@@ -108,12 +125,35 @@ SyncEngine::SyncEngine(const MappingConfig& mapping, const SafetyConfig& safety,
       store_(store),
       clock_(clock) {}
 
+std::vector<std::pair<std::string, std::string>> SyncEngine::resume_states(
+    const SyncOutcome& outcome) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (DirectorySource* source : sources_) {
+    if (outcome.source_errors.contains(source->name())) continue;
+    if (auto state = source->resume_state()) out.emplace_back(source->name(), *state);
+  }
+  return out;
+}
+
+Result<bool> SyncEngine::save_resume_state() {
+  if (!state_dirty_) return false;
+  auto states = resume_states(SyncOutcome{});
+  if (!states.empty()) {
+    if (auto saved = store_.save_source_states(states); !saved)
+      return std::unexpected(saved.error());
+  }
+  state_dirty_ = false;
+  state_saved_ = true;
+  return !states.empty();
+}
+
 Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
   SyncOutcome outcome;
-  auto current_rev = store_.load_current();
+  auto current_rev = store_.current_model();  // shared with the store: no copy
   if (!current_rev) return std::unexpected(current_rev.error());
   const AccessModel empty;
-  const AccessModel& current = *current_rev ? (*current_rev)->model : empty;
+  const AccessModel& current = *current_rev ? **current_rev : empty;
 
   std::vector<DirectorySnapshot> snapshots;
   std::size_t read_before = 0;
@@ -140,16 +180,23 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
                                                        outcome.source_errors.begin()->second));
   }
 
-  MappingResult mapped = map_directory(snapshots, mapping_);
-  // A failed source contributes its users exactly as they are now.
+  const auto read_done = std::chrono::steady_clock::now();
+  MappingResult mapped = map_directory(snapshots, mapping_, &memo_);
+  // A failed source contributes its users exactly as they are now (shared, not copied).
   for (const auto& [failed, why] : outcome.source_errors) {
-    for (const auto& [id, user] : current.users) {
-      if (user.source == failed) mapped.model.users.emplace(id, user);
+    for (const auto& [id, user] : current.users.entries()) {
+      if (user->source == failed && !mapped.model.users.contains(id)) {
+        mapped.model.users.put(id, user);
+      }
     }
   }
   outcome.warnings = std::move(mapped.warnings);
   outcome.cycles = std::move(mapped.cycles);
   outcome.diff = diff_models(current, mapped.model);
+  const auto mapped_done = std::chrono::steady_clock::now();
+  outcome.timings.read = read_done - started;
+  outcome.timings.map = mapped_done - read_done;
+  outcome.users_reused = memo_.reused;
 
   if (!request.apply) {
     outcome.kind = SyncOutcome::Kind::Planned;
@@ -179,18 +226,21 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   }
   options.summary = outcome.diff.summary();
   options.forced = !outcome.refusals.empty();
-  for (DirectorySource* source : sources_) {
-    if (outcome.source_errors.contains(source->name())) continue;
-    if (auto state = source->resume_state())
-      options.source_states.emplace_back(source->name(), *state);
-  }
-  auto applied = store_.apply(mapped.model, options);
+  // The first revision carries the sources' resume state; later ones leave it to
+  // save_resume_state() (a large directory's state is tens of MB: not on the hot path).
+  if (!state_saved_) options.source_states = resume_states(outcome);
+  const auto apply_started = std::chrono::steady_clock::now();
+  auto next = std::make_shared<const AccessModel>(std::move(mapped.model));
+  auto applied = store_.apply(next, options);
   if (!applied) return std::unexpected(applied.error());
   if (auto r = store_.record_sync_success(unix_seconds(clock_.now())); !r)
     return std::unexpected(r.error());
   outcome.kind = SyncOutcome::Kind::Applied;
+  outcome.timings.apply = std::chrono::steady_clock::now() - apply_started;
+  state_saved_ = state_saved_ || !options.source_states.empty();
+  state_dirty_ = true;
   outcome.revision = *applied;
-  outcome.applied_model = std::make_shared<AccessModel>(std::move(mapped.model));
+  outcome.applied_model = std::move(next);
   return outcome;
 }
 

@@ -2,6 +2,7 @@
 // One sync pass: read every source, map, diff against the current revision, check safety,
 // apply (or, for a plan, only report). Nothing is applied when a check fails: the last good
 // revision keeps serving.
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -35,8 +36,8 @@ struct SyncOutcome {
   Kind kind = Kind::Unchanged;
   std::optional<RevisionInfo> revision;  // Applied
   // Applied: the model as written (without manual associations), for serving it without
-  // reading it back; whoever serves it may move it out.
-  std::shared_ptr<AccessModel> applied_model;
+  // reading it back. Shared with the store's in-memory copy.
+  std::shared_ptr<const AccessModel> applied_model;
   ModelDiff diff;                        // against the current revision
   std::vector<std::string> refusals;     // Refused: every failed check, for humans
   std::vector<MappingWarning> warnings;  // from the rule engine
@@ -44,6 +45,12 @@ struct SyncOutcome {
   std::map<std::string, std::string> source_errors;  // source -> error; its grants were kept
   std::size_t entries_read = 0;
   std::size_t malformed_entries = 0;
+  // Where the pass spent its time (read: every source; map: mapping + diff; apply: the store),
+  // and how many users the mapping reused unchanged from the previous pass.
+  struct Timings {
+    std::chrono::steady_clock::duration read{}, map{}, apply{};
+  } timings;
+  std::size_t users_reused = 0;
 };
 
 std::string_view to_string(SyncOutcome::Kind k);
@@ -59,12 +66,24 @@ class SyncEngine {
   // it or another source grants) and is reported in SyncOutcome::source_errors.
   Result<SyncOutcome> run(const SyncRequest& request);
 
+  // Saves the sources' resume state (e.g. syncrepl cookies and the view) when a revision was
+  // applied since the last save; true when something was written. Applied revisions after the
+  // first do not carry it, so the caller saves it when idle and before stopping; a crash in
+  // between resumes from an older state, which the directory then brings up to date.
+  Result<bool> save_resume_state();
+
  private:
+  std::vector<std::pair<std::string, std::string>> resume_states(const SyncOutcome& outcome) const;
+
   MappingConfig mapping_;
   SafetyConfig safety_;
   std::vector<DirectorySource*> sources_;
   Store& store_;
   const Clock& clock_;
+  MappingMemo memo_;
+  bool state_saved_ = false;  // some resume state was written by this engine
+  bool state_dirty_ = false;  // a revision was applied since the last save  // what the next pass
+                              // may reuse from this one (a cache, never the truth)
 };
 
 // The safety checks, pure: every reason to refuse `next` replacing `current`. Empty: safe.

@@ -66,7 +66,10 @@ void SyncLoop::run(std::stop_token stop) {
       if (stop.stop_requested()) break;
       due = pending_ || clock_.steady_now() >= next_full;
     }
-    if (!due) continue;
+    if (!due) {
+      save_resume_state(false);  // a quiet second: the sources' state may be saved now
+      continue;
+    }
     // Batch: let a burst of changes settle briefly into one revision.
     {
       std::unique_lock lock(mutex_);
@@ -76,6 +79,20 @@ void SyncLoop::run(std::stop_token stop) {
     if (stop.stop_requested()) break;
     pass();
     next_full = clock_.steady_now() + options_.interval;
+  }
+  save_resume_state(true);  // so that a restart resumes from the latest state
+}
+
+void SyncLoop::save_resume_state(bool now) {
+  const auto started = clock_.steady_now();
+  if (!now && started - last_state_save_ < options_.state_save_interval) return;
+  last_state_save_ = started;
+  auto saved = engine_.save_resume_state();
+  if (!saved) {
+    spdlog::warn("sync: saving the sources' resume state failed: {}", saved.error().message);
+  } else if (*saved) {
+    spdlog::info("sync: sources' resume state saved ({:.0f} ms)",
+                 std::chrono::duration<double, std::milli>(clock_.steady_now() - started).count());
   }
 }
 
@@ -159,8 +176,15 @@ void SyncLoop::pass() {
     spdlog::warn("mapping{}: {}", w.rule.empty() ? "" : " rule '" + w.rule + "'", w.message);
   }
   if (outcome.kind == SyncOutcome::Kind::Applied) {
-    spdlog::info("sync applied revision {}: {}", outcome.revision->number, outcome.diff.summary());
+    using ms = std::chrono::duration<double, std::milli>;
+    const auto serving = clock_.steady_now();
     if (on_applied_) on_applied_(outcome);
+    spdlog::info(
+        "sync applied revision {}: {} (read {:.0f} ms, map {:.0f} ms with {} users reused, "
+        "apply {:.0f} ms, serve {:.0f} ms)",
+        outcome.revision->number, outcome.diff.summary(), ms(outcome.timings.read).count(),
+        ms(outcome.timings.map).count(), outcome.users_reused, ms(outcome.timings.apply).count(),
+        ms(clock_.steady_now() - serving).count());
   } else {
     spdlog::debug("sync: no change ({} entries read)", outcome.entries_read);
   }

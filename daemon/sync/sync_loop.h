@@ -26,6 +26,10 @@ class SyncLoop {
     // Per source (same order as `sources`): how often its incremental state is dropped for a
     // complete re-read; zero: never.
     std::vector<std::chrono::seconds> reconcile;
+    // How often, at most, the sources' resume state is saved while the loop is idle (it is
+    // always saved on stop). Saving a large directory's state takes a while; a change that
+    // arrives meanwhile waits for it.
+    std::chrono::milliseconds state_save_interval{std::chrono::seconds(60)};
   };
   // Called (on the loop's thread) after every pass that wrote a revision.
   using OnApplied = std::function<void(const SyncOutcome&)>;
@@ -48,6 +52,9 @@ class SyncLoop {
   void watch(std::stop_token stop, DirectorySource* source);
   void pass();
   void heartbeat();
+  // Saves the engine's resume state: `now`, or when the loop is idle and the last save is
+  // older than options_.state_save_interval.
+  void save_resume_state(bool now);
 
   SyncEngine& engine_;
   std::vector<DirectorySource*> sources_;
@@ -61,6 +68,7 @@ class SyncLoop {
   SyncStatus status_;     // GUARDED_BY(mutex_)
   std::chrono::steady_clock::time_point heartbeat_;                    // GUARDED_BY(mutex_)
   std::vector<std::chrono::steady_clock::time_point> next_reconcile_;  // loop thread only
+  std::chrono::steady_clock::time_point last_state_save_{};            // loop thread only
   std::vector<std::jthread> threads_;
 };
 
