@@ -14,6 +14,7 @@
 #include "daemon/api/audit_log.h"
 #include "daemon/api/client_auth.h"
 #include "daemon/api/db_access.h"
+#include "daemon/api/group_commit_db.h"
 #include "daemon/api/handoff_service.h"
 #include "daemon/api/http_server.h"
 #include "daemon/api/manual_association_store.h"
@@ -63,7 +64,7 @@ class Daemon {
   Config config_;
   std::unique_ptr<Store> store_;
   SnapshotHolder snapshots_;
-  std::unique_ptr<FileDb> handoff_db_;
+  std::unique_ptr<GroupCommitDb> handoff_db_;
   std::unique_ptr<TicketStore> tickets_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<StoreManualAssociations> manual_;
@@ -134,7 +135,7 @@ Result<void> Daemon::start(Config config) {
     spdlog::info("serving stored revision {} ({} users)", snap->revision().number,
                  snap->model().users.size());
   }
-  auto db = FileDb::open(handoff_db_path(config_.database));
+  auto db = GroupCommitDb::open(handoff_db_path(config_.database));
   if (!db) return std::unexpected(db.error());
   handoff_db_ = std::move(*db);
   auto tickets = TicketStore::open(*handoff_db_);

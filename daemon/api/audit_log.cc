@@ -21,6 +21,10 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+const std::string kInsert =
+    "INSERT INTO audit_log (at, decision_id, action, client, user, institution, decision, "
+    "reason) VALUES (?,?,?,?,?,?,?,?)";
+
 }  // namespace
 
 Result<std::unique_ptr<AuditLog>> AuditLog::open(DbAccess& db, const Clock& clock) {
@@ -45,28 +49,32 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(DbAccess& db, const Clock& cloc
 
 Result<void> AuditLog::record(AuditEvent e) {
   if (e.at == 0) e.at = unix_seconds(clock_.now());
+  log_line(e);
+  auto written = run_db(db_, "store.io", [&](SQLite::Database& conn) { insert_in(conn, e); });
+  if (!written)
+    spdlog::error("audit: cannot write event {}: {}", e.decision_id, written.error().message);
+  return written;
+}
+
+void AuditLog::log_line(const AuditEvent& e) {
   spdlog::info(
       "audit action={} decision={} reason={} decision_id={} client=\"{}\" user=\"{}\" "
       "institution=\"{}\"",
       printable(e.action), e.allowed ? "allow" : "deny", printable(e.reason), e.decision_id,
       printable(e.client), printable(e.user), printable(e.institution));
-  auto written = run_db(db_, "store.io", [&](SQLite::Database& conn) {
-    SQLite::Statement q(conn,
-                        "INSERT INTO audit_log (at, decision_id, action, client, user, "
-                        "institution, decision, reason) VALUES (?,?,?,?,?,?,?,?)");
-    q.bind(1, static_cast<std::int64_t>(e.at));
-    q.bind(2, e.decision_id);
-    q.bind(3, e.action);
-    q.bind(4, e.client);
-    q.bind(5, e.user);
-    q.bind(6, e.institution);
-    q.bind(7, e.allowed ? "allow" : "deny");
-    q.bind(8, e.reason);
-    q.exec();
-  });
-  if (!written)
-    spdlog::error("audit: cannot write event {}: {}", e.decision_id, written.error().message);
-  return written;
+}
+
+void AuditLog::insert_in(SQLite::Database& conn, const AuditEvent& e) {
+  auto q = db_.prepare(conn, kInsert);
+  q->bind(1, static_cast<std::int64_t>(e.at));
+  q->bind(2, e.decision_id);
+  q->bind(3, e.action);
+  q->bind(4, e.client);
+  q->bind(5, e.user);
+  q->bind(6, e.institution);
+  q->bind(7, e.allowed ? "allow" : "deny");
+  q->bind(8, e.reason);
+  q->exec();
 }
 
 Result<std::vector<AuditEvent>> AuditLog::query(const AuditQuery& f) {

@@ -11,6 +11,10 @@
 #include "common/error.h"
 #include "daemon/api/db_access.h"
 
+namespace SQLite {
+class Database;
+}
+
 namespace trustgate {
 
 struct AuditEvent {
@@ -39,6 +43,13 @@ class AuditLog {
   // Writes the row and the log line. A failure to write the row is returned (and logged).
   Result<void> record(AuditEvent event);
   Result<std::vector<AuditEvent>> query(const AuditQuery& q);
+
+  // For writers that commit the row together with their own change (DbAccess::run on db()):
+  // insert_in writes the row inside the caller's transaction (throws on failure; `at` must be
+  // set), log_line writes the log line (call it once the row is committed, or on failure).
+  void insert_in(SQLite::Database& conn, const AuditEvent& event);
+  static void log_line(const AuditEvent& event);
+  DbAccess& db() { return db_; }
 
  private:
   AuditLog(DbAccess& db, const Clock& clock) : db_(db), clock_(clock) {}

@@ -32,6 +32,37 @@ void FileDb::run(const std::function<void(SQLite::Database&)>& fn) {
   fn(*db_);
 }
 
+Prepared::Prepared(SQLite::Statement& kept) : s_(&kept) {}
+Prepared::Prepared(std::unique_ptr<SQLite::Statement> owned)
+    : owned_(std::move(owned)), s_(owned_.get()) {}
+
+Prepared::~Prepared() {
+  if (owned_) return;  // finalized with it
+  s_->tryReset();
+  try {
+    s_->clearBindings();
+  } catch (...) {
+    // Cannot fail for a valid statement; the next use binds every parameter anyway.
+  }
+}
+
+StatementCache::StatementCache() = default;
+StatementCache::~StatementCache() = default;
+
+Prepared StatementCache::get(SQLite::Database& conn, const std::string& sql) {
+  auto& slot = statements_[sql];
+  if (!slot) slot = std::make_unique<SQLite::Statement>(conn, sql);
+  return Prepared(*slot);
+}
+
+Prepared DbAccess::prepare(SQLite::Database& conn, const std::string& sql) {
+  return Prepared(std::make_unique<SQLite::Statement>(conn, sql));
+}
+
+Prepared FileDb::prepare(SQLite::Database& conn, const std::string& sql) {
+  return statements_.get(conn, sql);
+}
+
 Result<void> run_db(DbAccess& db, const std::string& code,
                     const std::function<void(SQLite::Database&)>& fn) {
   try {

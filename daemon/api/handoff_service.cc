@@ -1,5 +1,6 @@
 #include "daemon/api/handoff_service.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,9 +29,10 @@ std::string HandoffService::new_decision_id() {
   return to_hex(bytes);
 }
 
-void HandoffService::audit(const std::string& action, const ApiClient& client,
-                           const std::string& decision_id, const std::string& user,
-                           const std::string& institution, bool allowed, std::string_view reason) {
+AuditEvent HandoffService::event(const std::string& action, const ApiClient& client,
+                                 const std::string& decision_id, const std::string& user,
+                                 const std::string& institution, bool allowed,
+                                 std::string_view reason) const {
   AuditEvent e;
   e.at = unix_seconds(clock_.now());
   e.decision_id = decision_id;
@@ -40,7 +42,14 @@ void HandoffService::audit(const std::string& action, const ApiClient& client,
   e.institution = institution;
   e.allowed = allowed;
   e.reason = std::string(reason);
-  (void)audit_.record(std::move(e));  // a failure is logged by the audit log
+  return e;
+}
+
+void HandoffService::audit(const std::string& action, const ApiClient& client,
+                           const std::string& decision_id, const std::string& user,
+                           const std::string& institution, bool allowed, std::string_view reason) {
+  // A failure is logged by the audit log.
+  (void)audit_.record(event(action, client, decision_id, user, institution, allowed, reason));
 }
 
 void HandoffService::maybe_purge() {
@@ -91,11 +100,19 @@ Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRe
   rec.issued_at = now;
   rec.expires_at = now + ttl_seconds_;
   rec.decision_id = out.decision_id;
-  if (auto stored = tickets_.insert(rec); !stored) {
+  // The ticket and its audit row commit together (one group-committed operation).
+  const AuditEvent granted =
+      event("issue", client, out.decision_id, user->id, inst->id, true, reason::kGranted);
+  auto stored = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
+    tickets_.insert_in(conn, rec);
+    audit_.insert_in(conn, granted);
+  });
+  if (!stored) {
+    spdlog::error("handoff: storing a ticket failed: {}", stored.error().message);
     audit("issue", client, out.decision_id, user->id, inst->id, false, handoff_reason::kStoreError);
     return std::unexpected(stored.error());
   }
-  audit("issue", client, out.decision_id, user->id, inst->id, true, reason::kGranted);
+  AuditLog::log_line(granted);
   out.issued = true;
   out.reason = std::string(reason::kGranted);
   out.ticket = ticket;
@@ -122,33 +139,47 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
     return inactive(handoff_reason::kMalformedTicket, "", inst_label);
   }
   const std::int64_t now = unix_seconds(clock_.now());
-  // Burn first: from here on the ticket is spent, whatever the outcome.
-  auto consumed = tickets_.consume(to_hex(sha256(ticket)), now);
-  if (!consumed) {
-    spdlog::error("handoff: consuming a ticket failed: {}", consumed.error().message);
+  const std::string hash_hex = to_hex(sha256(ticket));
+  // One operation burns the ticket, judges the attempt and writes its audit row, so that the
+  // burn and the audit commit together; the answer waits for that commit. Whatever the
+  // outcome, a ticket that existed is burnt.
+  AuditEvent verdict;
+  auto ran = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
+    const ConsumeResult consumed = tickets_.consume_in(conn, hash_hex, now);
+    judge(client, consumed, now, out);
+    const TicketRecord* rec = consumed.record ? &*consumed.record : nullptr;
+    verdict = event("redeem", client, out.decision_id, rec ? rec->user_id : "",
+                    rec ? rec->institution : inst_label, out.active, out.reason);
+    audit_.insert_in(conn, verdict);
+  });
+  if (!ran) {
+    spdlog::error("handoff: redeeming a ticket failed: {}", ran.error().message);
+    RedeemResult failed;
+    failed.decision_id = out.decision_id;
+    out = std::move(failed);
     return inactive(handoff_reason::kStoreError, "", inst_label);
   }
-  if (consumed->outcome == ConsumeOutcome::Unknown) {
-    return inactive(handoff_reason::kUnknownTicket, "", inst_label);
+  AuditLog::log_line(verdict);
+  return out;
+}
+
+void HandoffService::judge(const ApiClient& client, const ConsumeResult& consumed, std::int64_t now,
+                           RedeemResult& out) const {
+  out.active = false;
+  auto inactive = [&](std::string_view reason) { out.reason = std::string(reason); };
+  if (consumed.outcome == ConsumeOutcome::Unknown) return inactive(handoff_reason::kUnknownTicket);
+  const TicketRecord& rec = *consumed.record;
+  if (consumed.outcome == ConsumeOutcome::AlreadyConsumed) {
+    return inactive(handoff_reason::kTicketReused);
   }
-  const TicketRecord& rec = *consumed->record;
-  if (consumed->outcome == ConsumeOutcome::AlreadyConsumed) {
-    return inactive(handoff_reason::kTicketReused, rec.user_id, rec.institution);
-  }
-  if (client.kind != ClientKind::School) {
-    return inactive(handoff_reason::kWrongClientKind, rec.user_id, rec.institution);
-  }
-  if (now >= rec.expires_at) {
-    return inactive(handoff_reason::kTicketExpired, rec.user_id, rec.institution);
-  }
-  if (client.institution != rec.institution) {
-    return inactive(handoff_reason::kWrongInstitution, rec.user_id, rec.institution);
-  }
+  if (client.kind != ClientKind::School) return inactive(handoff_reason::kWrongClientKind);
+  if (now >= rec.expires_at) return inactive(handoff_reason::kTicketExpired);
+  if (client.institution != rec.institution) return inactive(handoff_reason::kWrongInstitution);
   SnapshotPtr snap = snapshots_.get();
-  if (!snap) return inactive(handoff_reason::kNotReady, rec.user_id, rec.institution);
+  if (!snap) return inactive(handoff_reason::kNotReady);
   // A revocation between issue and redeem wins.
   Decision d = snap->decide(rec.user_id, rec.institution);
-  if (!d.allowed) return inactive(d.reason, rec.user_id, rec.institution);
+  if (!d.allowed) return inactive(d.reason);
 
   out.active = true;
   out.reason = std::string(reason::kGranted);
@@ -160,8 +191,6 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
   out.auth_time = rec.auth_time;
   out.skip_second_factor =
       out.institution->skip_second_factor == SecondFactorPolicy::Always || rec.mfa;
-  audit("redeem", client, out.decision_id, rec.user_id, rec.institution, true, reason::kGranted);
-  return out;
 }
 
 }  // namespace trustgate

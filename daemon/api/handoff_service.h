@@ -7,6 +7,9 @@
 // the ticket travels to the school, and it must do so by an auto-submitted POST form or in the
 // URL fragment (never the query string, which reaches logs and Referer headers). Every issue
 // and redeem is audited under a random decision id. Thread-safe.
+//
+// `tickets` and `audit` must share one DbAccess (the handoff database): a ticket's insert or
+// burn and its audit row are written in one operation, so they commit together.
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -88,9 +91,16 @@ class HandoffService {
   std::string new_decision_id();  // 16 random bytes, hex
 
  private:
+  AuditEvent event(const std::string& action, const ApiClient& client,
+                   const std::string& decision_id, const std::string& user,
+                   const std::string& institution, bool allowed, std::string_view reason) const;
+  // Writes an audit row on its own (for outcomes that change no ticket).
   void audit(const std::string& action, const ApiClient& client, const std::string& decision_id,
              const std::string& user, const std::string& institution, bool allowed,
              std::string_view reason);
+  // Sets out.active/reason (and the active fields) for a burn's outcome. In-memory only.
+  void judge(const ApiClient& client, const ConsumeResult& consumed, std::int64_t now,
+             RedeemResult& out) const;
   void maybe_purge();
 
   SnapshotHolder& snapshots_;

@@ -1,8 +1,13 @@
 #include "daemon/api/handoff_service.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "daemon/api/api_test_fixtures.h"
+#include "daemon/api/group_commit_db.h"
 #include "daemon/api/secret_digest.h"
 
 namespace trustgate {
@@ -14,7 +19,7 @@ using std::chrono::seconds;
 class HandoffServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(*FileDb::open(dir_.file("tg.db")));
+    db_ = std::move(*GroupCommitDb::open(dir_.file("tg.db")));  // as the daemon
     tickets_ = std::move(*TicketStore::open(*db_));
     audit_ = std::move(*AuditLog::open(*db_, clock_));
     holder_.set(la_snapshot());
@@ -41,7 +46,7 @@ class HandoffServiceTest : public ::testing::Test {
   SeededRandom random_{42};
   ClientRegistry clients_ = la_clients();
   SnapshotHolder holder_;
-  std::unique_ptr<FileDb> db_;
+  std::unique_ptr<GroupCommitDb> db_;
   std::unique_ptr<TicketStore> tickets_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<HandoffService> service_;
@@ -209,6 +214,62 @@ TEST_F(HandoffServiceTest, TicketsAndDecisionIdsDoNotRepeat) {
     EXPECT_TRUE(seen.insert(t.ticket).second);
     EXPECT_TRUE(seen.insert(t.decision_id).second);
   }
+}
+
+TEST_F(HandoffServiceTest, ConcurrentRedeemsOfOneTicketHaveOneWinnerAndAreAllAudited) {
+  IssueResult t = issue("alice", "100001");
+  constexpr int kThreads = 40;
+  std::atomic<int> active{0}, reused{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      while (!go) std::this_thread::yield();
+      RedeemResult r = redeem("alder", t.ticket);
+      if (r.active) ++active;
+      if (r.reason == handoff_reason::kTicketReused) ++reused;
+    });
+  }
+  go = true;
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(active.load(), 1);
+  EXPECT_EQ(reused.load(), kThreads - 1);
+  const auto events = log_of(1000);
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(kThreads + 1));  // the issue, every redeem
+  int granted = 0;
+  for (const auto& e : events) granted += e.action == "redeem" && e.allowed;
+  EXPECT_EQ(granted, 1);
+}
+
+TEST_F(HandoffServiceTest, ARedeemWhoseAuditRowCannotBeWrittenIsNotActiveAndBurnsNothing) {
+  IssueResult t = issue("alice", "100001");
+  {  // Break the audit table behind the service's back.
+    SQLite::Database side(dir_.file("tg.db"), SQLite::OPEN_READWRITE);
+    side.exec("ALTER TABLE audit_log RENAME TO audit_log_gone");
+  }
+  RedeemResult r = redeem("alder", t.ticket);
+  EXPECT_FALSE(r.active);
+  EXPECT_EQ(r.reason, handoff_reason::kStoreError);
+  // The burn was rolled back with the missing audit row: no half-done redeem is stored.
+  {
+    SQLite::Database side(dir_.file("tg.db"), SQLite::OPEN_READWRITE);
+    EXPECT_TRUE(side.execAndGet("SELECT consumed_at FROM handoff_tickets").isNull());
+    side.exec("ALTER TABLE audit_log_gone RENAME TO audit_log");
+  }
+  EXPECT_TRUE(redeem("alder", t.ticket).active);
+  EXPECT_EQ(last_audit().action, "redeem");
+  EXPECT_TRUE(last_audit().allowed);
+}
+
+TEST_F(HandoffServiceTest, AnIssueWhoseAuditRowCannotBeWrittenStoresNoTicket) {
+  {
+    SQLite::Database side(dir_.file("tg.db"), SQLite::OPEN_READWRITE);
+    side.exec("ALTER TABLE audit_log RENAME TO audit_log_gone");
+  }
+  auto r = service_->issue(*clients_.find("mat-site"), {"alice", "100001", false, 1'799'999'900});
+  EXPECT_FALSE(r);
+  SQLite::Database side(dir_.file("tg.db"), SQLite::OPEN_READWRITE);
+  EXPECT_EQ(side.execAndGet("SELECT count(*) FROM handoff_tickets").getInt(), 0);
 }
 
 }  // namespace

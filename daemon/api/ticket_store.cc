@@ -5,9 +5,18 @@
 namespace trustgate {
 namespace {
 
-constexpr const char* kColumns =
+const std::string kColumns =
     "hash, user_id, institution, client, mfa, auth_time, issued_at, expires_at, consumed_at, "
     "decision_id";
+const std::string kInsert =
+    "INSERT INTO handoff_tickets (" + kColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?)";
+// One statement: the row is burnt by whichever caller's UPDATE matches first.
+const std::string kBurn =
+    "UPDATE handoff_tickets SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL "
+    "RETURNING " +
+    kColumns;
+const std::string kLook = "SELECT " + kColumns + " FROM handoff_tickets WHERE hash = ?";
+const std::string kPurge = "DELETE FROM handoff_tickets WHERE expires_at < ?";
 
 TicketRecord read_row(SQLite::Statement& q) {
   TicketRecord r;
@@ -47,62 +56,66 @@ Result<std::unique_ptr<TicketStore>> TicketStore::open(DbAccess& db) {
 }
 
 Result<void> TicketStore::insert(const TicketRecord& r) {
-  return run_db(db_, "store.io", [&](SQLite::Database& conn) {
-    SQLite::Statement q(conn, std::string("INSERT INTO handoff_tickets (") + kColumns +
-                                  ") VALUES (?,?,?,?,?,?,?,?,?,?)");
-    q.bind(1, r.hash_hex);
-    q.bind(2, r.user_id);
-    q.bind(3, r.institution);
-    q.bind(4, r.client);
-    q.bind(5, r.mfa ? 1 : 0);
-    q.bind(6, static_cast<std::int64_t>(r.auth_time));
-    q.bind(7, static_cast<std::int64_t>(r.issued_at));
-    q.bind(8, static_cast<std::int64_t>(r.expires_at));
-    if (r.consumed_at) {
-      q.bind(9, static_cast<std::int64_t>(*r.consumed_at));
-    } else {
-      q.bind(9);
-    }
-    q.bind(10, r.decision_id);
-    q.exec();
-  });
+  return run_db(db_, "store.io", [&](SQLite::Database& conn) { insert_in(conn, r); });
 }
 
 Result<ConsumeResult> TicketStore::consume(const std::string& hash_hex, std::int64_t now) {
   ConsumeResult result;
-  auto ran = run_db(db_, "store.io", [&](SQLite::Database& conn) {
-    // One statement: the row is burnt by whichever caller's UPDATE matches first.
-    SQLite::Statement burn(conn, std::string("UPDATE handoff_tickets SET consumed_at = ? "
-                                             "WHERE hash = ? AND consumed_at IS NULL "
-                                             "RETURNING ") +
-                                     kColumns);
-    burn.bind(1, static_cast<std::int64_t>(now));
-    burn.bind(2, hash_hex);
-    if (burn.executeStep()) {
-      result.outcome = ConsumeOutcome::Consumed;
-      result.record = read_row(burn);
-      while (burn.executeStep()) {
-      }
-      return;
-    }
-    SQLite::Statement look(
-        conn, std::string("SELECT ") + kColumns + " FROM handoff_tickets WHERE hash = ?");
-    look.bind(1, hash_hex);
-    if (look.executeStep()) {
-      result.outcome = ConsumeOutcome::AlreadyConsumed;
-      result.record = read_row(look);
-    }
-  });
+  auto ran = run_db(db_, "store.io",
+                    [&](SQLite::Database& conn) { result = consume_in(conn, hash_hex, now); });
   if (!ran) return std::unexpected(ran.error());
+  return result;
+}
+
+void TicketStore::insert_in(SQLite::Database& conn, const TicketRecord& r) {
+  auto q = db_.prepare(conn, kInsert);
+  q->bind(1, r.hash_hex);
+  q->bind(2, r.user_id);
+  q->bind(3, r.institution);
+  q->bind(4, r.client);
+  q->bind(5, r.mfa ? 1 : 0);
+  q->bind(6, static_cast<std::int64_t>(r.auth_time));
+  q->bind(7, static_cast<std::int64_t>(r.issued_at));
+  q->bind(8, static_cast<std::int64_t>(r.expires_at));
+  if (r.consumed_at) {
+    q->bind(9, static_cast<std::int64_t>(*r.consumed_at));
+  } else {
+    q->bind(9);
+  }
+  q->bind(10, r.decision_id);
+  q->exec();
+}
+
+ConsumeResult TicketStore::consume_in(SQLite::Database& conn, const std::string& hash_hex,
+                                      std::int64_t now) {
+  ConsumeResult result;
+  {
+    auto burn = db_.prepare(conn, kBurn);
+    burn->bind(1, static_cast<std::int64_t>(now));
+    burn->bind(2, hash_hex);
+    if (burn->executeStep()) {
+      result.outcome = ConsumeOutcome::Consumed;
+      result.record = read_row(*burn);
+      while (burn->executeStep()) {
+      }
+      return result;
+    }
+  }
+  auto look = db_.prepare(conn, kLook);
+  look->bind(1, hash_hex);
+  if (look->executeStep()) {
+    result.outcome = ConsumeOutcome::AlreadyConsumed;
+    result.record = read_row(*look);
+  }
   return result;
 }
 
 Result<std::size_t> TicketStore::purge_expired(std::int64_t before) {
   std::size_t n = 0;
   auto ran = run_db(db_, "store.io", [&](SQLite::Database& conn) {
-    SQLite::Statement q(conn, "DELETE FROM handoff_tickets WHERE expires_at < ?");
-    q.bind(1, static_cast<std::int64_t>(before));
-    n = static_cast<std::size_t>(q.exec());
+    auto q = db_.prepare(conn, kPurge);
+    q->bind(1, static_cast<std::int64_t>(before));
+    n = static_cast<std::size_t>(q->exec());
   });
   if (!ran) return std::unexpected(ran.error());
   return n;

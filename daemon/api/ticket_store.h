@@ -9,6 +9,10 @@
 #include "common/error.h"
 #include "daemon/api/db_access.h"
 
+namespace SQLite {
+class Database;
+}
+
 namespace trustgate {
 
 struct TicketRecord {
@@ -48,6 +52,12 @@ class TicketStore {
 
   // Deletes tickets whose expiry is before `before`. Returns how many were deleted.
   Result<std::size_t> purge_expired(std::int64_t before);
+
+  // The same two writes inside a transaction the caller already holds (DbAccess::run on db()),
+  // so that a ticket change and its audit row commit together. Throw on failure.
+  void insert_in(SQLite::Database& conn, const TicketRecord& record);
+  ConsumeResult consume_in(SQLite::Database& conn, const std::string& hash_hex, std::int64_t now);
+  DbAccess& db() { return db_; }
 
  private:
   explicit TicketStore(DbAccess& db) : db_(db) {}
