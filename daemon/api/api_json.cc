@@ -2,6 +2,7 @@
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 
 #include <sstream>
 
@@ -11,10 +12,115 @@ Poco::JSON::Object::Ptr json_object() {
   return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
 }
 
+namespace {
+
+// JSON text written straight into a string (Poco's stringify goes through an ostream one piece
+// at a time: a tenth of a handoff's CPU). The same output as Poco's, value for value: objects in
+// insertion order, strings escaped as JSON requires (", \\, control characters; UTF-8 as is).
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t clean = 0;  // start of the run not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) continue;
+    out.append(s.data() + clean, i - clean);
+    clean = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+    }
+  }
+  out.append(s.data() + clean, s.size() - clean);
+  out.push_back('"');
+}
+
+void write_value(std::string& out, const Poco::Dynamic::Var& v);
+
+void write_object(std::string& out, const Poco::JSON::Object& obj) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& name : obj.getNames()) {
+    if (!first) out.push_back(',');
+    first = false;
+    write_string(out, name);
+    out.push_back(':');
+    write_value(out, obj.get(name));
+  }
+  out.push_back('}');
+}
+
+void write_array(std::string& out, const Poco::JSON::Array& arr) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    write_value(out, arr.get(static_cast<unsigned int>(i)));
+  }
+  out.push_back(']');
+}
+
+void write_value(std::string& out, const Poco::Dynamic::Var& v) {
+  const std::type_info& t = v.type();
+  if (t == typeid(Poco::JSON::Object::Ptr)) {
+    const auto& p = v.extract<Poco::JSON::Object::Ptr>();
+    if (p) {
+      write_object(out, *p);
+    } else {
+      out += "null";
+    }
+  } else if (t == typeid(Poco::JSON::Array::Ptr)) {
+    const auto& p = v.extract<Poco::JSON::Array::Ptr>();
+    if (p) {
+      write_array(out, *p);
+    } else {
+      out += "null";
+    }
+  } else if (t == typeid(std::string)) {
+    write_string(out, v.extract<std::string>());
+  } else if (v.isEmpty()) {
+    out += "null";
+  } else if (t == typeid(bool)) {
+    out += v.extract<bool>() ? "true" : "false";
+  } else if (v.isInteger()) {
+    out += v.convert<std::string>();
+  } else {
+    // Anything rarer (a double, a nested Object by value, a date): Poco's own stringifier.
+    std::ostringstream text;
+    Poco::JSON::Stringifier::stringify(v, text);
+    out += text.str();
+  }
+}
+
+}  // namespace
+
 std::string to_json(const Poco::JSON::Object::Ptr& obj) {
-  std::ostringstream out;
-  obj->stringify(out);
-  return out.str();
+  std::string out;
+  out.reserve(512);
+  write_object(out, *obj);
+  return out;
 }
 
 ApiResponse json_response(int status, const Poco::JSON::Object::Ptr& obj) {

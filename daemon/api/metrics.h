@@ -28,8 +28,9 @@ class Metrics {
 
   std::string render() const;
 
-  static constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                      0.05,  0.1,    0.25,  0.5,  1.0};
+  // Sub-millisecond buckets too: the read check's target is p99 under 1 ms.
+  static constexpr std::array<double, 13> kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
 
  private:
   struct Histogram {
