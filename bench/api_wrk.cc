@@ -13,9 +13,11 @@
 // plus pairs from a C++ load generator (N threads, one keep-alive connection each, issue then
 // redeem), which also gives the latency of a whole pair. Pairs run twice: with the state in
 // the temp folder (SQLite fsyncs every commit to disk) and in /dev/shm (fsync costs nothing),
-// which shows what fsync costs. Every figure is printed with its ratio to /healthz.
+// which shows what fsync costs. Every figure is printed with its ratio to /healthz. The paced
+// read check also prints the daemon's own (server-side) latency shares from /metrics.
 //
-// Usage: bench_api_wrk [USERS] [SECONDS]
+// Usage: bench_api_wrk [USERS] [SECONDS] [all|reads|pairs]
+// (reads: the wrk and paced read figures only; pairs: the pair figures only, disk and tmpfs.)
 // The daemon binary is found next to this one (../daemon/trustgated) unless $TRUSTGATED names
 // it; the Lua scripts next to this source (bench/wrk) unless $TRUSTGATE_WRK_SCRIPTS names them.
 //
@@ -30,6 +32,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -261,6 +264,42 @@ Figure run_paced(const std::string& name, int port, int connections, double rate
   return f;
 }
 
+// Server-side latency from the daemon's own histogram (time in the request handler, from the
+// parsed request to the sent response): per `le` bound, how many `endpoint` requests so far.
+std::map<std::string, double> server_histogram(int port, const std::string& endpoint) {
+  std::map<std::string, double> out;
+  const auto reply = testing::http_call(port, "GET", "/metrics", "");
+  std::istringstream lines(reply.body);
+  const std::string prefix =
+      "trustgate_http_request_duration_seconds_bucket{method=\"GET\",endpoint=\"" + endpoint +
+      "\",le=\"";
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(prefix)) continue;
+    const auto le_end = line.find('"', prefix.size());
+    const auto space = line.rfind(' ');
+    if (le_end == std::string::npos || space == std::string::npos) continue;
+    out[line.substr(prefix.size(), le_end - prefix.size())] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+// "server-side: 97.1% <= 0.25 ms, 99.6% <= 0.5 ms, 99.9% <= 1 ms" between two histograms.
+std::string server_share(const std::map<std::string, double>& before,
+                         const std::map<std::string, double>& after) {
+  auto delta = [&](const std::string& le) {
+    auto a = after.find(le);
+    auto b = before.find(le);
+    return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
+  };
+  const double total = delta("+Inf");
+  if (total <= 0) return "";
+  std::string out = "; server-side:";
+  for (const char* le : {"0.00025", "0.0005", "0.001", "0.0025"})
+    out += fmt::format(" {:.2f}% <= {} ms,", 100.0 * delta(le) / total, std::stod(le) * 1000);
+  out.pop_back();
+  return out;
+}
+
 struct Pair {
   std::string user, inst, school_auth;
 };
@@ -293,7 +332,8 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
         Poco::StreamCopier::copyToString(in, reply);
         return static_cast<int>(resp.getStatus());
       };
-      const std::regex ticket_re("\"ticket\":\"([^\"]+)\"");
+      // The ticket is found by a plain search: a regex here cost the shared cores ~20 us a pair.
+      constexpr std::string_view kTicketKey = "\"ticket\":\"";
       std::size_t i = static_cast<std::size_t>(t) * 7919;
       std::string reply;
       while (!stop.load(std::memory_order_relaxed)) {
@@ -310,12 +350,14 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
             ++failures[t];
             continue;
           }
-          std::smatch m;
-          if (!std::regex_search(reply, m, ticket_re)) {
+          const auto at = reply.find(kTicketKey);
+          const auto from = at == std::string::npos ? at : at + kTicketKey.size();
+          const auto to = from == std::string::npos ? from : reply.find('"', from);
+          if (to == std::string::npos) {
             ++failures[t];
             continue;
           }
-          const std::string body = R"({"ticket":")" + m[1].str() + R"("})";
+          const std::string body = R"({"ticket":")" + reply.substr(from, to - from) + R"("})";
           if (post("/v1/handoffs/redeem", p.school_auth, body, reply) != 200 ||
               reply.find("\"active\":true") == std::string::npos) {
             ++failures[t];
@@ -353,6 +395,11 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
   return f;
 }
 
+// Server threads: at least the most keep-alive connections of any figure but wrk -c64 (Poco
+// binds a thread to a connection). Pairs need concurrency for group commit to batch.
+constexpr int kServerThreads = 32;
+constexpr int kPairConnections[] = {4, 8, 32};
+
 struct Setup {
   DaemonOptions options;
   std::vector<Pair> plan;
@@ -377,6 +424,7 @@ Setup make_setup(std::size_t users) {
   s.options.extra_toml =
       "[safety]\nmax_grant_removal_share = 1.0\nmax_grant_removals = 100000000\n";
   s.options.log_level = "info";  // as in production: every issue and redeem is logged
+  s.options.http_toml = fmt::format("threads = {}", kServerThreads);
   s.options.clients.push_back({"bench-site", "site", "", kSiteSecret});
   for (const auto& inst : synthetic.mapping.institutions) {
     s.options.clients.push_back(
@@ -436,6 +484,12 @@ std::unique_ptr<DaemonProcess> start_daemon(const DaemonOptions& o) {
 int main(int argc, char** argv) {
   const std::size_t users = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 10'000;
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
+  const std::string only = argc > 3 ? argv[3] : "all";
+  if (only != "all" && only != "reads" && only != "pairs") {
+    fmt::print(stderr, "usage: bench_api_wrk [USERS] [SECONDS] [all|reads|pairs]\n");
+    return 2;
+  }
+  const bool reads = only != "pairs", pairs = only != "reads";
   g_trustgated = daemon_binary();
   if (::access(g_trustgated.c_str(), X_OK) != 0) {
     fmt::print(stderr, "no trustgated at {} (set $TRUSTGATED)\n", g_trustgated);
@@ -463,19 +517,22 @@ int main(int argc, char** argv) {
   const std::string pairs_file = write_lines(work / "bench-pairs.txt", pair_lines);
   const std::string site = basic("bench-site", kSiteSecret);
 
-  fmt::print("{} s per run; wrk on loopback, 2 wrk threads; daemon [http] threads = 8\n\n",
-             seconds);
+  fmt::print("{} s per run; wrk on loopback, 2 wrk threads; daemon [http] threads = {}\n\n",
+             seconds, kServerThreads);
   const pid_t pid = daemon->pid();
   // wrk -c 4: fewer connections than server threads. wrk -c 64: more; the server binds a
   // thread to a keep-alive connection, so the others wait (see docs/benchmarks.md).
-  Figure healthz_c4;  // the base of the pair figures
+  Figure healthz_c4 = with_cpu(pid, [&] {  // the base of the pair figures
+    return run_wrk("GET /healthz (wrk -c4)", port, 2, 4, seconds, "/healthz", "", {});
+  });
+  print(healthz_c4, healthz_c4);
   for (const int c : {4, 64}) {
-    const Figure base = with_cpu(pid, [&] {
+    if (!reads) break;
+    const Figure base = c == 4 ? healthz_c4 : with_cpu(pid, [&] {
       return run_wrk(fmt::format("GET /healthz (wrk -c{})", c), port, 2, c, seconds, "/healthz", "",
                      {});
     });
-    print(base, base);
-    if (c == 4) healthz_c4 = base;
+    if (c != 4) print(base, base);
     print(with_cpu(pid,
                    [&] {
                      return run_wrk(fmt::format("GET /v1/users/{{id}}/institutions (wrk -c{})", c),
@@ -490,22 +547,24 @@ int main(int argc, char** argv) {
                    }),
           base);
   }
-  const Figure paced_base = with_cpu(pid, [&] {
-    return run_paced("GET /healthz, paced 10k/s, 4 conns", port, 4, 10'000, seconds, {"/healthz"},
-                     "");
-  });
-  print(paced_base, paced_base);
-  {
+  if (reads) {
+    const Figure paced_base = with_cpu(pid, [&] {
+      return run_paced("GET /healthz, paced 10k/s, 4 conns", port, 4, 10'000, seconds, {"/healthz"},
+                       "");
+    });
+    print(paced_base, paced_base);
     std::vector<std::string> targets;
     for (const auto& u : setup.users) targets.push_back("/v1/users/" + u + "/institutions");
-    print(with_cpu(pid,
-                   [&] {
-                     return run_paced("GET /v1/users/{id}/institutions, paced 10k/s", port, 4,
-                                      10'000, seconds, targets, site);
-                   }),
-          paced_base);
+    const auto hist_before = server_histogram(port, "/v1/users/{id}/institutions");
+    Figure paced = with_cpu(pid, [&] {
+      return run_paced("GET /v1/users/{id}/institutions, paced 10k/s", port, 4, 10'000, seconds,
+                       targets, site);
+    });
+    paced.note += server_share(hist_before, server_histogram(port, "/v1/users/{id}/institutions"));
+    print(paced, paced_base);
   }
-  for (const int conns : {4, 8}) {
+  for (const int conns : kPairConnections) {
+    if (!pairs) break;
     print(with_cpu(pid,
                    [&] {
                      return run_pairs(fmt::format("issue+redeem pairs, {} conns, disk", conns),
@@ -516,7 +575,7 @@ int main(int argc, char** argv) {
   daemon.reset();
 
   // The same pairs with the state on tmpfs, where fsync costs nothing.
-  if (fs::is_directory("/dev/shm")) {
+  if (pairs && fs::is_directory("/dev/shm")) {
     ::setenv("TMPDIR", "/dev/shm", 1);
     auto shm = start_daemon(setup.options);
     if (!shm) return 1;
@@ -526,7 +585,7 @@ int main(int argc, char** argv) {
                      "/healthz", "", {});
     });
     print(base, base);
-    for (const int conns : {4, 8}) {
+    for (const int conns : kPairConnections) {
       print(with_cpu(shm_pid,
                      [&] {
                        return run_pairs(fmt::format("issue+redeem pairs, {} conns, tmpfs", conns),
