@@ -1,5 +1,7 @@
 #include "connectors/ldap/ldap_source.h"
 
+#include <thread>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/time.h>
@@ -62,13 +64,20 @@ std::string LdapSource::fingerprint() const {
   return fnv1a_hex(s);
 }
 
+std::unique_lock<std::mutex> LdapSource::take_connection() {
+  ++conn_wanted_;
+  std::unique_lock lock(conn_mutex_);
+  --conn_wanted_;
+  return lock;
+}
+
 Result<DirectorySnapshot> LdapSource::snapshot(const ProgressFn& progress) {
   if (!options_.incremental) return read_all(progress);
   {
     std::lock_guard lock(view_mutex_);
     if (primed_) return view_.snapshot(options_.name);
   }
-  std::lock_guard conn_lock(conn_mutex_);
+  auto conn_lock = take_connection();
   {
     std::lock_guard lock(view_mutex_);
     if (primed_) return view_.snapshot(options_.name);
@@ -134,7 +143,7 @@ void LdapSource::disconnect() {
 
 void LdapSource::reconcile() {
   if (!options_.incremental) return;  // every snapshot() is a full read already
-  std::lock_guard conn_lock(conn_mutex_);
+  auto conn_lock = take_connection();
   conn_.reset();
   std::lock_guard lock(view_mutex_);
   view_ = SyncView{};
@@ -246,6 +255,10 @@ Result<bool> LdapSource::start_sync(const ProgressFn& progress) {
 
 Result<bool> LdapSource::wait_for_changes(std::chrono::milliseconds timeout, std::stop_token stop) {
   if (!options_.incremental) return false;
+  // Someone else wants the connection: let them have it first.
+  while (conn_wanted_ > 0 && !stop.stop_requested()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::lock_guard conn_lock(conn_mutex_);
   bool ready = false;
   {
@@ -263,7 +276,7 @@ Result<bool> LdapSource::wait_for_changes(std::chrono::milliseconds timeout, std
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     const auto slice =
-        std::clamp(left, std::chrono::milliseconds{0}, std::chrono::milliseconds{200});
+        std::clamp(left, std::chrono::milliseconds{0}, std::chrono::milliseconds{50});
     auto changed = pump(slice);
     if (!changed) {
       spdlog::warn("ldap source {}: sync stream broke: {}", options_.name, changed.error().message);
@@ -271,7 +284,7 @@ Result<bool> LdapSource::wait_for_changes(std::chrono::milliseconds timeout, std
       return std::unexpected(changed.error());
     }
     if (*changed) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (conn_wanted_ > 0 || std::chrono::steady_clock::now() >= deadline) return false;
   }
 }
 

@@ -76,7 +76,13 @@ class LdapSource final : public DirectorySource {
   std::string fingerprint() const;
 
   const LdapSourceOptions options_;
+  // conn_mutex_ for a caller other than the watcher (snapshot, reconcile). The watcher holds
+  // the connection while it waits for changes and would take it again at once (a mutex is not
+  // fair): while conn_wanted_ is set it lets go within a slice and waits before retaking it.
+  std::unique_lock<std::mutex> take_connection();
+
   std::mutex conn_mutex_;  // serialises use of conn_
+  std::atomic<int> conn_wanted_{0};
   std::optional<LdapConnection> conn_;
 
   mutable std::mutex view_mutex_;  // guards the members below

@@ -1,9 +1,11 @@
 // LdapSource incremental sync (RFC 4533 syncrepl refreshAndPersist) against a real slapd.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "connectors/ldap/ldap_source.h"
 #include "tests/harness/ldap_test_directory.h"
@@ -260,6 +262,30 @@ TEST_F(LdapSyncTest, GarbageStateIsIgnored) {
   auto snap = other.snapshot();
   ASSERT_TRUE(snap) << snap.error().message;
   EXPECT_EQ(snap->users.size(), static_cast<std::size_t>(kUsers));
+}
+
+}  // namespace
+}  // namespace trustgate
+
+namespace trustgate {
+namespace {
+
+// The daemon's watcher thread waits for changes holding the connection, and takes it again as
+// soon as it lets go; snapshot() and reconcile() from another thread must still get their turn
+// (a plain mutex would let the watcher win every time, and the first sync could hang forever).
+TEST_F(LdapSyncTest, AWatcherThreadWaitingForChangesLetsSnapshotAndReconcileThrough) {
+  std::atomic<bool> stop{false};
+  std::jthread watcher([&] {
+    while (!stop) (void)source_->wait_for_changes(2s, {});
+  });
+  std::this_thread::sleep_for(300ms);  // the watcher is inside wait_for_changes now
+  for (int round = 0; round < 3; ++round) {
+    source_->reconcile();  // takes the connection: the view must be read again
+    auto snap = source_->snapshot();
+    ASSERT_TRUE(snap) << snap.error().message;
+    EXPECT_EQ(snap->users.size(), static_cast<std::size_t>(kUsers));
+  }
+  stop = true;
 }
 
 }  // namespace
