@@ -24,35 +24,42 @@ std::string normalize_dn(std::string_view dn) {
 }
 
 void normalize_dn_into(std::string_view dn, std::string& out) {
-  out.clear();
-  out.reserve(dn.size());
-  // Characters up to `kept` must never be trimmed (they end with an escaped character).
-  std::size_t kept = 0;
+  // The result is never longer than the input: write through a pointer into a buffer of that
+  // size (this runs for every member value of every group on every pass).
+  out.resize(dn.size());
+  char* const begin = out.data();
+  char* p = begin;
+  // Characters before `kept` must never be trimmed (they end with an escaped character).
+  char* kept = begin;
   bool skip_spaces = true;  // at the start, and after a separator
+  auto trim = [&] {
+    while (p > kept && p[-1] == ' ') --p;
+  };
   for (std::size_t i = 0; i < dn.size(); ++i) {
     const char c = dn[i];
     if (c == '\\' && i + 1 < dn.size()) {
-      out.push_back('\\');
-      out.push_back(lower(dn[++i]));
-      kept = out.size();
+      *p++ = '\\';
+      *p++ = lower(dn[++i]);
+      kept = p;
       skip_spaces = false;
       continue;
     }
     if (is_space(c)) {
-      if (!skip_spaces) out.push_back(' ');
+      if (!skip_spaces) *p++ = ' ';
       continue;
     }
     if (is_separator(c)) {
-      while (out.size() > kept && out.back() == ' ') out.pop_back();
-      out.push_back(c == ';' ? ',' : c);  // ';' is an old RDN separator (RFC 1779)
-      kept = out.size();
+      trim();
+      *p++ = c == ';' ? ',' : c;  // ';' is an old RDN separator (RFC 1779)
+      kept = p;
       skip_spaces = true;
       continue;
     }
-    out.push_back(lower(c));
+    *p++ = lower(c);
     skip_spaces = false;
   }
-  while (out.size() > kept && out.back() == ' ') out.pop_back();
+  trim();
+  out.resize(static_cast<std::size_t>(p - begin));
 }
 
 std::string first_rdn_value(std::string_view dn) {
