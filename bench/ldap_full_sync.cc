@@ -13,10 +13,12 @@
 // The bench targets do not link the test harness library (it pulls in GoogleTest), so the
 // slapd fixture, which needs no GoogleTest, is compiled in here.
 #include <fmt/format.h>
+
 #include <malloc.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <memory>
 
 #include <algorithm>
 #include <cstdio>
@@ -141,7 +143,9 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
     ApplyOptions apply;
     apply.sources = "synthetic";
     apply.summary = "bench full sync";
-    auto applied = (*store)->apply(mapped.model, apply);
+    // As the daemon does: the store keeps the applied model itself, no copy.
+    auto applied =
+        (*store)->apply(std::make_shared<const AccessModel>(std::move(mapped.model)), apply);
     t_apply = seconds_since(t0);
     if (!applied) {
       fmt::print(stderr, "apply: {}\n", applied.error().message);

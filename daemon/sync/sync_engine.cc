@@ -224,6 +224,8 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   for (const auto& snap : snapshots) {
     options.sources += (options.sources.empty() ? "" : ",") + snap.source;
   }
+  // The entries are mapped: free them before the apply (a full sync's peak memory).
+  std::vector<DirectorySnapshot>().swap(snapshots);
   options.summary = outcome.diff.summary();
   options.forced = !outcome.refusals.empty();
   // The first revision carries the sources' resume state; later ones leave it to
