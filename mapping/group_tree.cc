@@ -150,15 +150,20 @@ GroupTree::GroupTree(const std::vector<DirectoryGroup>& groups,
 }
 
 std::vector<GroupTree::Membership> GroupTree::memberships_of_user(std::size_t user) const {
+  if (user >= user_groups_.size()) return {};
+  return memberships_from(user_groups_[user], parents_);
+}
+
+std::vector<GroupTree::Membership> GroupTree::memberships_from(
+    const std::vector<std::size_t>& direct, const std::vector<std::vector<std::size_t>>& parents) {
   std::vector<Membership> out;
-  if (user >= user_groups_.size()) return out;
   // Visited marks without an O(groups) clear per call: a per-thread stamp array.
   thread_local std::vector<std::uint64_t> stamp;
   thread_local std::uint64_t epoch = 0;
-  if (stamp.size() < groups_.size()) stamp.resize(groups_.size(), 0);
+  if (stamp.size() < parents.size()) stamp.resize(parents.size(), 0);
   const std::uint64_t mark = ++epoch;
 
-  for (std::size_t g : user_groups_[user]) {
+  for (std::size_t g : direct) {
     if (stamp[g] == mark) continue;
     stamp[g] = mark;
     out.push_back(Membership{g, {g}});
@@ -166,7 +171,7 @@ std::vector<GroupTree::Membership> GroupTree::memberships_of_user(std::size_t us
   // Breadth-first: the first time a group is reached is through a shortest chain.
   for (std::size_t head = 0; head < out.size(); ++head) {
     const std::size_t g = out[head].group;
-    for (std::size_t parent : parents_[g]) {
+    for (std::size_t parent : parents[g]) {
       if (stamp[parent] == mark) continue;
       stamp[parent] = mark;
       std::vector<std::size_t> chain;

@@ -27,6 +27,11 @@ class GroupTree {
   };
   std::vector<Membership> memberships_of_user(std::size_t user) const;
 
+  // The same walk from given direct groups (sorted by rank, unique) over a `parents` graph as
+  // returned by parents(): for callers that kept a tree's graph but not the tree.
+  static std::vector<Membership> memberships_from(
+      const std::vector<std::size_t>& direct, const std::vector<std::vector<std::size_t>>& parents);
+
   // Every cycle in the nesting graph, each as group DNs (as written), reported once, starting
   // from its lexicographically smallest normalised DN. Each group in a cycle is a member of
   // the next one (and the last a member of the first). For every group and every group that
@@ -40,6 +45,7 @@ class GroupTree {
     return user_groups_[user];
   }
   const std::vector<std::vector<std::size_t>>& parents() const { return parents_; }
+  const std::vector<std::size_t>& rank() const { return rank_; }  // group -> position in order
 
  private:
   // Groups in a stable order: by normalised DN, then stable id. Every adjacency list is sorted

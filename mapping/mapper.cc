@@ -8,6 +8,8 @@
 #include <regex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -178,9 +180,13 @@ class Mapper {
     rule_matched_.assign(config_.rules.size(), false);
     std::vector<GroupWork> work;
     work.reserve(prepared_.size());
-    for (const auto& p : prepared_) work.push_back(match_groups(p));
-    const bool reuse = start_memo(work);
-    for (std::size_t i = 0; i < prepared_.size(); ++i) map_users(prepared_[i], work[i], reuse);
+    for (const auto& p : prepared_) work.push_back(match_rules(p));
+    if (!map_incrementally(work)) {
+      result_.model.users.clear();
+      for (std::size_t i = 0; i < prepared_.size(); ++i) build_tree(prepared_[i], work[i]);
+      const bool reuse = start_memo(work);
+      for (std::size_t i = 0; i < prepared_.size(); ++i) map_users(prepared_[i], work[i], reuse);
+    }
     if (memo_) prune_memo();
     for (std::size_t i = 0; i < config_.rules.size(); ++i) {
       if (!rule_matched_[i] && rules_[i].valid) {
@@ -307,14 +313,14 @@ class Mapper {
     return hit;
   }
 
-  // A snapshot's groups with the rules they match, and its group tree.
+  // A snapshot's groups with the rules they match, and (when built) its group tree.
   struct GroupWork {
     std::vector<std::vector<RuleHit>> hits;  // by group index
     bool any_hit = false;
     std::unique_ptr<GroupTree> tree;
   };
 
-  GroupWork match_groups(const PreparedSnapshot& p) {
+  GroupWork match_rules(const PreparedSnapshot& p) {
     const DirectorySnapshot& s = *p.snapshot;
     GroupWork w;
     // Rules are evaluated once per group; users then inherit through the group tree.
@@ -330,13 +336,33 @@ class Mapper {
         w.any_hit = true;
       }
     }
-    w.tree = std::make_unique<GroupTree>(s.groups, s.users);
-    for (auto& cycle : w.tree->cycles()) {
-      warn("", fmt::format("nested group cycle in source '{}': {}", s.source,
-                           fmt::join(cycle, " -> ")));
-      result_.cycles.push_back(std::move(cycle));
-    }
     return w;
+  }
+
+  void report_cycle(const std::string& source, std::vector<std::string> cycle) {
+    warn("",
+         fmt::format("nested group cycle in source '{}': {}", source, fmt::join(cycle, " -> ")));
+    result_.cycles.push_back(std::move(cycle));
+  }
+
+  // Resolves a snapshot's groups and users into a tree, and remembers what a later pass needs
+  // to go without one.
+  void build_tree(const PreparedSnapshot& p, GroupWork& w) {
+    const DirectorySnapshot& s = *p.snapshot;
+    w.tree = std::make_unique<GroupTree>(s.groups, s.users);
+    auto cycles = w.tree->cycles();
+    if (memo_) {
+      MappingMemo::SourceGroups& sg = memo_->groups[s.source];
+      sg.rank = w.tree->rank();
+      sg.member_dns.clear();
+      sg.member_uids.clear();
+      for (const auto& g : s.groups) {
+        sg.member_dns.push_back(g.member_dns);
+        sg.member_uids.push_back(g.member_uids);
+      }
+      sg.cycles = cycles;
+    }
+    for (auto& cycle : cycles) report_cycle(s.source, std::move(cycle));
   }
 
   // Records this pass's group structure in the memo; true when it is the memo's (users may be
@@ -348,17 +374,11 @@ class Mapper {
       const DirectorySnapshot& s = *prepared_[i].snapshot;
       MappingMemo::GroupStructure& st = now[s.source];
       st.groups.reserve(s.groups.size());
-      for (const auto& g : s.groups) {
-        std::string key;
-        for (const std::string* f : {&g.dn, &g.id, &g.name, &g.description}) {
-          key += *f;
-          key.push_back('\0');
-        }
-        st.groups.push_back(std::move(key));
-      }
+      for (const auto& g : s.groups) st.groups.push_back(group_key(g));
       st.parents = work[i].tree->parents();
     }
     memo_->reused = memo_->mapped = 0;
+    memo_->incremental = false;
     const bool same = !memo_->structure.empty() && now == memo_->structure;
     if (!same) {
       memo_->users.clear();
@@ -377,7 +397,13 @@ class Mapper {
   // Adds the grants of one directory entry's groups to `user`.
   void add_grants(User& user, const DirectorySnapshot& s, const GroupWork& w, std::size_t u) {
     if (!w.any_hit) return;
-    for (const auto& m : w.tree->memberships_of_user(u)) {
+    add_grants(user, s, w, w.tree->memberships_of_user(u));
+  }
+
+  void add_grants(User& user, const DirectorySnapshot& s, const GroupWork& w,
+                  const std::vector<GroupTree::Membership>& memberships) {
+    if (!w.any_hit) return;
+    for (const auto& m : memberships) {
       const auto& group_hits = w.hits[m.group];
       if (group_hits.empty()) continue;
       Provenance via;
@@ -394,6 +420,184 @@ class Mapper {
         }
       }
     }
+  }
+
+  static std::string group_key(const DirectoryGroup& g) {
+    std::string key;
+    for (const std::string* f : {&g.dn, &g.id, &g.name, &g.description}) {
+      key += *f;
+      key.push_back('\0');
+    }
+    return key;
+  }
+
+  // Values in exactly one of `a` and `b` (as multisets).
+  static std::vector<std::string_view> changed_values(const std::vector<std::string>& a,
+                                                      const std::vector<std::string>& b) {
+    std::vector<std::string_view> x(a.begin(), a.end()), y(b.begin(), b.end()), out;
+    std::sort(x.begin(), x.end());
+    std::sort(y.begin(), y.end());
+    std::set_symmetric_difference(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(out));
+    return out;
+  }
+
+  static constexpr std::size_t kMaxIncrementalUsers = 1000;
+
+  // The pass without a group tree, when every source's groups are as in the memo but for their
+  // user members: a user that no changed member value names and whose entry is unchanged has
+  // the same direct groups, hence the same User; only the others (at most
+  // kMaxIncrementalUsers) are mapped, their direct groups found by one scan of the member
+  // values. Anything else (nesting or group changes, an id in two entries, many users touched)
+  // returns false having changed nothing but result_.model.users, and the full pass runs.
+  bool map_incrementally(const std::vector<GroupWork>& work) {
+    if (!memo_ || memo_->structure.size() != prepared_.size() ||
+        memo_->groups.size() != prepared_.size()) {
+      return false;
+    }
+    struct Pending {
+      std::size_t source, user;
+      std::vector<std::size_t> direct;
+    };
+    std::vector<Pending> pending;
+    std::vector<std::size_t> without_id(prepared_.size(), 0);
+    std::vector<std::vector<std::size_t>> changed_groups(prepared_.size());
+    std::vector<std::unordered_set<std::string_view>> group_norms(prepared_.size());
+    UserMap& users = result_.model.users;
+    std::size_t reused = 0;
+    std::string key;
+    for (std::size_t i = 0; i < prepared_.size(); ++i) {
+      const PreparedSnapshot& p = prepared_[i];
+      const DirectorySnapshot& s = *p.snapshot;
+      auto st = memo_->structure.find(s.source);
+      auto sg = memo_->groups.find(s.source);
+      if (st == memo_->structure.end() || sg == memo_->groups.end()) return false;
+      if (st->second.groups.size() != s.groups.size() ||
+          sg->second.member_dns.size() != s.groups.size()) {
+        return false;
+      }
+      group_norms[i].insert(p.norm_dns.begin(), p.norm_dns.end());
+      std::unordered_set<std::string> named_dns, named_uids;
+      for (std::size_t g = 0; g < s.groups.size(); ++g) {
+        const DirectoryGroup& group = s.groups[g];
+        if (group_key(group) != st->second.groups[g]) return false;
+        const bool dns_changed = group.member_dns != sg->second.member_dns[g];
+        const bool uids_changed = group.member_uids != sg->second.member_uids[g];
+        if (dns_changed || uids_changed) changed_groups[i].push_back(g);
+        if (dns_changed) {
+          for (std::string_view v : changed_values(sg->second.member_dns[g], group.member_dns)) {
+            std::string n = normalize_dn(v);
+            if (group_norms[i].contains(n)) return false;  // the nesting changed
+            named_dns.insert(std::move(n));
+          }
+        }
+        if (uids_changed) {
+          for (std::string_view v : changed_values(sg->second.member_uids[g], group.member_uids))
+            named_uids.insert(to_lower(v));
+        }
+      }
+      for (std::size_t u = 0; u < s.users.size(); ++u) {
+        const DirectoryUser& du = s.users[u];
+        if (du.id.empty()) {
+          ++without_id[i];
+          continue;
+        }
+        bool named = false;
+        if (!named_dns.empty() && !du.dn.empty()) {
+          normalize_dn_into(du.dn, key);
+          named = named_dns.contains(key);
+        }
+        if (!named && !named_uids.empty() && !du.username.empty()) {
+          named = named_uids.contains(to_lower(du.username));
+        }
+        if (!named) {
+          auto it = memo_->users.find(du.id);
+          if (it != memo_->users.end() && it->second.source == s.source && it->second.entry == du) {
+            if (!users.put_new(du.id, it->second.user)) return false;  // an id seen twice
+            ++reused;
+            continue;
+          }
+        }
+        pending.push_back(Pending{i, u, {}});
+        if (pending.size() > kMaxIncrementalUsers) return false;
+      }
+    }
+    // Direct groups of the pending users: one scan of each source's member values, resolved as
+    // GroupTree does (a value naming a group is nesting, not membership).
+    for (std::size_t i = 0; i < prepared_.size(); ++i) {
+      const DirectorySnapshot& s = *prepared_[i].snapshot;
+      std::unordered_map<std::string, std::vector<std::size_t>> by_dn, by_uid;
+      for (std::size_t k = 0; k < pending.size(); ++k) {
+        if (pending[k].source != i) continue;
+        const DirectoryUser& du = s.users[pending[k].user];
+        if (!du.dn.empty()) by_dn[normalize_dn(du.dn)].push_back(k);
+        if (!du.username.empty()) by_uid[to_lower(du.username)].push_back(k);
+      }
+      if (by_dn.empty() && by_uid.empty()) continue;
+      for (std::size_t g = 0; g < s.groups.size(); ++g) {
+        for (const std::string& v : s.groups[g].member_dns) {
+          normalize_dn_into(v, key);
+          if (group_norms[i].contains(key)) continue;
+          if (auto it = by_dn.find(key); it != by_dn.end()) {
+            for (std::size_t k : it->second) pending[k].direct.push_back(g);
+          }
+        }
+        for (const std::string& v : s.groups[g].member_uids) {
+          if (auto it = by_uid.find(to_lower(v)); it != by_uid.end()) {
+            for (std::size_t k : it->second) pending[k].direct.push_back(g);
+          }
+        }
+      }
+      const auto& rank = memo_->groups[s.source].rank;
+      for (auto& pd : pending) {
+        if (pd.source != i) continue;
+        std::sort(pd.direct.begin(), pd.direct.end(),
+                  [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
+        pd.direct.erase(std::unique(pd.direct.begin(), pd.direct.end()), pd.direct.end());
+      }
+    }
+    std::vector<UserMap::Ptr> made;
+    made.reserve(pending.size());
+    for (const auto& pd : pending) {
+      const DirectorySnapshot& s = *prepared_[pd.source].snapshot;
+      const DirectoryUser& du = s.users[pd.user];
+      if (users.contains(du.id)) return false;  // an id seen twice: the full pass merges
+      auto user = std::make_shared<User>();
+      take_profile(*user, du, s.source);
+      user->enabled = du.enabled;
+      add_grants(*user, s, work[pd.source],
+                 GroupTree::memberships_from(pd.direct, memo_->structure[s.source].parents));
+      canonicalize_grants(*user);
+      users.put(du.id, user);
+      made.push_back(std::move(user));
+    }
+    // Done: report as the full pass would, and bring the memo up to date.
+    for (std::size_t i = 0; i < prepared_.size(); ++i) {
+      const DirectorySnapshot& s = *prepared_[i].snapshot;
+      for (auto cycle : memo_->groups[s.source].cycles) report_cycle(s.source, std::move(cycle));
+    }
+    for (std::size_t i = 0; i < prepared_.size(); ++i) {
+      const DirectorySnapshot& s = *prepared_[i].snapshot;
+      if (without_id[i] > 0) {
+        warn("", fmt::format("source '{}': {} user(s) without a stable id skipped", s.source,
+                             without_id[i]));
+      }
+      MappingMemo::SourceGroups& sg = memo_->groups[s.source];
+      for (std::size_t g : changed_groups[i]) {
+        sg.member_dns[g] = s.groups[g].member_dns;
+        sg.member_uids[g] = s.groups[g].member_uids;
+      }
+    }
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      const auto& pd = pending[k];
+      const DirectorySnapshot& s = *prepared_[pd.source].snapshot;
+      const DirectoryUser& du = s.users[pd.user];
+      memo_->users.insert_or_assign(
+          du.id, MappingMemo::UserEntry{s.source, du, std::move(pending[k].direct), made[k]});
+    }
+    memo_->reused = reused;
+    memo_->mapped = pending.size();
+    memo_->incremental = true;
+    return true;
   }
 
   static void take_profile(User& user, const DirectoryUser& du, const std::string& source) {

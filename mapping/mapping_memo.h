@@ -36,6 +36,15 @@ struct MappingMemo {
 
   std::map<std::string, GroupStructure> structure;  // by source name
 
+  // What a pass that does not rebuild the group tree needs of each source's groups as last
+  // resolved (see map_directory): their order, member values as read, and nesting cycles.
+  struct SourceGroups {
+    std::vector<std::size_t> rank;  // group index -> position in the tree's order
+    std::vector<std::vector<std::string>> member_dns, member_uids;  // by group index
+    std::vector<std::vector<std::string>> cycles;                   // as reported
+  };
+  std::map<std::string, SourceGroups> groups;  // by source name
+
   // Results of pattern (regex) matchers: "<pattern>\0<group DN>" -> $0..$9, or nullopt when it
   // did not match. Cleared when it reaches kMaxPatternMatches.
   std::unordered_map<std::string, std::optional<std::vector<std::string>>> pattern_matches;
@@ -45,6 +54,7 @@ struct MappingMemo {
   // Figures of the last pass.
   std::size_t reused = 0;
   std::size_t mapped = 0;
+  bool incremental = false;  // the group tree was not rebuilt
 };
 
 }  // namespace trustgate

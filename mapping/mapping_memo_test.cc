@@ -125,15 +125,30 @@ TEST(MappingMemo, PatternMatchesAreRememberedPerPatternAndGroup) {
 TEST(MappingMemo, AMembershipChangeRemapsOnlyTheUserItTouches) {
   const MappingConfig config = make_config();
   Directory d = make_directory();
+  d.ad.users.clear();  // no stable id in two entries (see the next test)
   MappingMemo memo;
   AccessModel before = map_checked(d, config, memo);
   auto& staff = group(d.ldap, "Staff-100001").member_dns;
   staff.erase(std::find(staff.begin(), staff.end(), user_dn("u04")));
   AccessModel after = map_checked(d, config, memo);
+  EXPECT_TRUE(memo.incremental) << "a member change needs no new group tree";
   EXPECT_EQ(memo.mapped, 1u);
   EXPECT_NE(after.users.shared("id-u04"), before.users.shared("id-u04"));
   EXPECT_EQ(after.users.shared("id-u05"), before.users.shared("id-u05"));
   EXPECT_TRUE(after.users.at("id-u04").associations.empty());
+}
+
+TEST(MappingMemo, AnIdInTwoEntriesIsMergedByTheFullPass) {
+  const MappingConfig config = make_config();
+  Directory d = make_directory();  // id-u03 is in both sources
+  MappingMemo memo;
+  map_checked(d, config, memo);
+  auto& staff = group(d.ldap, "Staff-100001").member_dns;
+  staff.erase(std::find(staff.begin(), staff.end(), user_dn("u04")));
+  AccessModel after = map_checked(d, config, memo);
+  EXPECT_FALSE(memo.incremental);
+  EXPECT_EQ(memo.mapped, 1u);                      // still only u04 is mapped afresh
+  EXPECT_FALSE(after.users.at("id-u03").enabled);  // disabled in AD wins
 }
 
 TEST(MappingMemo, AGroupChangeOtherThanUserMembersRemapsEveryone) {
@@ -143,6 +158,7 @@ TEST(MappingMemo, AGroupChangeOtherThanUserMembersRemapsEveryone) {
   map_checked(d, config, memo);
   group(d.ldap, "Level2").name = "Level-Two";  // a group attribute: the structure changed
   map_checked(d, config, memo);
+  EXPECT_FALSE(memo.incremental);
   EXPECT_EQ(memo.reused, 0u);
   map_checked(d, config, memo);  // and the new structure is reused from then on
   EXPECT_EQ(memo.mapped, 0u);
@@ -150,6 +166,7 @@ TEST(MappingMemo, AGroupChangeOtherThanUserMembersRemapsEveryone) {
   auto& members = group(d.ldap, "Level-Two").member_dns;
   members.erase(members.begin());
   map_checked(d, config, memo);
+  EXPECT_FALSE(memo.incremental);
   EXPECT_EQ(memo.reused, 0u);
 }
 
@@ -157,6 +174,8 @@ TEST(MappingMemo, AGroupChangeOtherThanUserMembersRemapsEveryone) {
 TEST(MappingMemo, RandomChangesGiveTheSameModelAsAFullMapping) {
   const MappingConfig config = make_config();
   Directory d = make_directory();
+  const std::vector<DirectoryUser> twin = d.ad.users;
+  d.ad.users.clear();
   MappingMemo memo;
   std::mt19937 rng(20261128);
   auto pick = [&](std::size_t n) {
@@ -203,8 +222,12 @@ TEST(MappingMemo, RandomChangesGiveTheSameModelAsAFullMapping) {
         auto& uids = group(d.ldap, "Posix-Viewers").member_uids;
         uids.push_back(d.ldap.users[pick(d.ldap.users.size())].username);
       },
-      [&] {  // change the AD twin
-        d.ad.users[0].enabled = !d.ad.users[0].enabled;
+      [&] {  // the AD twin of u03 comes or goes (an id in two entries: the full pass)
+        if (d.ad.users.empty()) {
+          d.ad.users = twin;
+        } else {
+          d.ad.users.clear();
+        }
       },
       [&] {  // nest or un-nest a group
         auto& g = d.ldap.groups[pick(d.ldap.groups.size())];
@@ -214,14 +237,17 @@ TEST(MappingMemo, RandomChangesGiveTheSameModelAsAFullMapping) {
         d.ldap.groups[pick(d.ldap.groups.size())].description = fmt::format("d{}", pick(9));
       },
   };
-  std::size_t reused = 0;
+  std::size_t reused = 0, incremental = 0;
   for (int pass = 0; pass < 300; ++pass) {
     edits[pick(edits.size())]();
     map_checked(d, config, memo);
     reused += memo.reused;
+    incremental += memo.incremental ? 1 : 0;
     if (::testing::Test::HasFailure()) FAIL() << "after pass " << pass;
   }
-  EXPECT_GT(reused, 0u);  // the memo was actually used
+  // Both shortcuts were actually taken (and checked) many times.
+  EXPECT_GT(reused, 0u);
+  EXPECT_GT(incremental, 30u);
 }
 
 }  // namespace

@@ -197,6 +197,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   outcome.timings.read = read_done - started;
   outcome.timings.map = mapped_done - read_done;
   outcome.users_reused = memo_.reused;
+  outcome.map_incremental = memo_.incremental;
 
   if (!request.apply) {
     outcome.kind = SyncOutcome::Kind::Planned;

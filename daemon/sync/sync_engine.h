@@ -51,6 +51,7 @@ struct SyncOutcome {
     std::chrono::steady_clock::duration read{}, map{}, apply{};
   } timings;
   std::size_t users_reused = 0;
+  bool map_incremental = false;  // the mapping did not rebuild the group tree
 };
 
 std::string_view to_string(SyncOutcome::Kind k);
