@@ -42,15 +42,7 @@ AdDaemon::~AdDaemon() {
 
 void AdDaemon::write_config() {
   const AdDaemonOptions& o = options_;
-  std::string clients;
-  for (const auto& c : o.clients) {
-    const std::filesystem::path secret = dir_ / "secrets" / (c.id + ".secret");
-    write_file(secret, c.secret + "\n", true);
-    clients +=
-        fmt::format("[[client]]\nid = {}\nkind = {}\n", toml_quoted(c.id), toml_quoted(c.kind));
-    if (!c.institution.empty()) clients += "institution = " + toml_quoted(c.institution) + "\n";
-    clients += "secret_file = " + toml_quoted(secret.string()) + "\n\n";
-  }
+  const std::string clients = client_sections(o.clients, dir_);
   std::string source = fmt::format(
       "[[source]]\nname = \"ad\"\ntype = \"ad\"\nurl = {}\nstart_tls = {}\nincremental = {}\n"
       "page_size = {}\ntimeout = {}\npoll_interval = {}\nreconcile_interval = {}\n",
@@ -65,13 +57,10 @@ void AdDaemon::write_config() {
   }
   source += "\n[source.users]\nbase = " + toml_quoted(o.users_base) + "\n";
   source += "\n[source.groups]\nbase = " + toml_quoted(o.groups_base) + "\n\n";
-  const std::string config = fmt::format(
-      "[daemon]\ndatabase = {}\nlog_level = {}\nsync_interval = {}\nbatch_millis = {}\n\n"
-      "[safety]\nmax_grant_removals = {}\nmax_grant_removal_share = {:.3f}\n\n"
-      "[http]\nlisten = \"127.0.0.1:{}\"\n\n{}\n{}\n{}",
-      toml_quoted((dir_ / "trustgate.db").string()), toml_quoted(o.log_level),
-      o.sync_interval_seconds, o.batch_millis, o.max_grant_removals, o.max_grant_removal_share,
-      port_, source, o.mapping_toml, clients);
+  const std::string config =
+      daemon_sections({dir_ / "trustgate.db", o.log_level, o.sync_interval_seconds, o.batch_millis,
+                       o.max_grant_removals, o.max_grant_removal_share, port_}) +
+      source + "\n" + o.mapping_toml + "\n" + clients;
   write_file(config_path(), config);
 }
 
@@ -81,15 +70,7 @@ void AdDaemon::start() {
                       dir_ / "daemon.log");
 }
 
-bool AdDaemon::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
+bool AdDaemon::running() { return process_running(pid_); }
 
 bool AdDaemon::wait_ready(std::chrono::seconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
@@ -101,23 +82,7 @@ bool AdDaemon::wait_ready(std::chrono::seconds deadline) {
   return false;
 }
 
-int AdDaemon::stop(std::chrono::seconds grace) {
-  if (pid_ <= 0) return 0;
-  ::kill(pid_, SIGTERM);
-  const auto until = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  for (;;) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) break;
-    if (std::chrono::steady_clock::now() > until) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
-  return exit_status(status);
-}
+int AdDaemon::stop(std::chrono::seconds grace) { return stop_process(pid_, grace); }
 
 ApiReply AdDaemon::get(const std::string& target, const std::string& client_id) const {
   std::string authorization;
@@ -133,16 +98,8 @@ CtlRun AdDaemon::ctl(const std::vector<std::string>& args) const {
     throw std::runtime_error("ad daemon harness: no trustgatectl binary given");
   std::vector<std::string> argv = {options_.trustgatectl_bin, "--config", config_path().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  const std::filesystem::path out = dir_ / "ctl.out";
-  std::filesystem::remove(out);
-  const pid_t pid = spawn_logged(argv, out);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  CtlRun run;
-  run.exit_code = exit_status(status);
-  run.output = read_file(out);
-  return run;
+  auto result = run_to_completion(argv, dir_ / "ctl.out");
+  return CtlRun{result.exit_code, std::move(result.output)};
 }
 
 std::string AdDaemon::config_text() const { return read_file(config_path()); }

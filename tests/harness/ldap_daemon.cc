@@ -65,15 +65,7 @@ void LdapDaemon::rewrite_config(const LdapDaemonOptions& options) {
 
 void LdapDaemon::write_config() {
   const LdapDaemonOptions& o = options_;
-  std::string clients;
-  for (const auto& c : o.clients) {
-    const fs::path secret = dir_ / "secrets" / (c.id + ".secret");
-    write_file(secret, c.secret + "\n", true);
-    clients +=
-        fmt::format("[[client]]\nid = {}\nkind = {}\n", toml_quoted(c.id), toml_quoted(c.kind));
-    if (!c.institution.empty()) clients += "institution = " + toml_quoted(c.institution) + "\n";
-    clients += "secret_file = " + toml_quoted(secret.string()) + "\n\n";
-  }
+  const std::string clients = client_sections(o.clients, dir_);
   std::string source = fmt::format(
       "[[source]]\nname = \"openldap\"\ntype = \"ldap\"\nurl = {}\nstart_tls = {}\n"
       "incremental = {}\npage_size = {}\ntimeout = {}\n",
@@ -92,13 +84,10 @@ void LdapDaemon::write_config() {
     source += "disabled_values = [\"disabled\"]\n";
   }
   source += "\n[source.groups]\nbase = " + toml_quoted(o.groups_base) + "\n\n";
-  const std::string config = fmt::format(
-      "[daemon]\ndatabase = {}\nlog_level = {}\nsync_interval = {}\nbatch_millis = {}\n\n"
-      "[safety]\nmax_grant_removals = {}\nmax_grant_removal_share = {:.3f}\n\n"
-      "[http]\nlisten = \"127.0.0.1:{}\"\n\n{}\n{}\n{}",
-      toml_quoted((dir_ / "trustgate.db").string()), toml_quoted(o.log_level),
-      o.sync_interval_seconds, o.batch_millis, o.max_grant_removals, o.max_grant_removal_share,
-      port_, source, o.mapping_toml, clients);
+  const std::string config =
+      daemon_sections({dir_ / "trustgate.db", o.log_level, o.sync_interval_seconds, o.batch_millis,
+                       o.max_grant_removals, o.max_grant_removal_share, port_}) +
+      source + "\n" + o.mapping_toml + "\n" + clients;
   write_file(config_path(), config);
 }
 
@@ -108,15 +97,7 @@ void LdapDaemon::start() {
                       dir_ / "daemon.log");
 }
 
-bool LdapDaemon::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
+bool LdapDaemon::running() { return process_running(pid_); }
 
 void LdapDaemon::reload() {
   if (pid_ > 0) ::kill(pid_, SIGHUP);
@@ -132,23 +113,7 @@ bool LdapDaemon::wait_ready(std::chrono::seconds deadline) {
          running() && get("/readyz").status == 200;
 }
 
-int LdapDaemon::stop(std::chrono::seconds grace) {
-  if (pid_ <= 0) return 0;
-  ::kill(pid_, SIGTERM);
-  const auto until = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  for (;;) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) break;
-    if (std::chrono::steady_clock::now() > until) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
-  return exit_status(status);
-}
+int LdapDaemon::stop(std::chrono::seconds grace) { return stop_process(pid_, grace); }
 
 HttpReply LdapDaemon::get(const std::string& target, const std::string& client_id) const {
   HttpReply reply;
@@ -178,16 +143,8 @@ ToolRun LdapDaemon::ctl(const std::vector<std::string>& args) const {
     throw std::runtime_error("ldap daemon harness: no trustgatectl binary given");
   std::vector<std::string> argv = {options_.trustgatectl_bin, "--config", config_path().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  const fs::path out = dir_ / "ctl.out";
-  fs::remove(out);
-  const pid_t pid = spawn_logged(argv, out);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ToolRun run;
-  run.exit_code = exit_status(status);
-  run.output = read_file(out);
-  return run;
+  auto result = run_to_completion(argv, dir_ / "ctl.out");
+  return ToolRun{result.exit_code, std::move(result.output)};
 }
 
 std::string LdapDaemon::log() const { return read_file(dir_ / "daemon.log"); }

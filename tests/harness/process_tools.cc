@@ -1,12 +1,17 @@
 #include "tests/harness/process_tools.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
 
 namespace trustgate::testing {
 namespace fs = std::filesystem;
@@ -81,6 +86,66 @@ int exit_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
+}
+
+bool process_running(pid_t& pid) {
+  if (pid <= 0) return false;
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) == pid) {
+    pid = -1;
+    return false;
+  }
+  return true;
+}
+
+int stop_process(pid_t& pid, std::chrono::seconds grace) {
+  if (pid <= 0) return 0;
+  ::kill(pid, SIGTERM);
+  const auto until = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  for (;;) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) break;
+    if (std::chrono::steady_clock::now() > until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid = -1;
+  return exit_status(status);
+}
+
+ProcessResult run_to_completion(const std::vector<std::string>& argv,
+                                const std::filesystem::path& out) {
+  std::filesystem::remove(out);
+  const pid_t pid = spawn_logged(argv, out);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return ProcessResult{exit_status(status), read_file(out)};
+}
+
+std::string client_sections(const std::vector<TestClient>& clients,
+                            const std::filesystem::path& dir) {
+  std::string out;
+  for (const auto& c : clients) {
+    const std::filesystem::path secret = dir / "secrets" / (c.id + ".secret");
+    write_file(secret, c.secret + "\n", true);
+    out += fmt::format("[[client]]\nid = {}\nkind = {}\n", toml_quoted(c.id), toml_quoted(c.kind));
+    if (!c.institution.empty()) out += "institution = " + toml_quoted(c.institution) + "\n";
+    out += "secret_file = " + toml_quoted(secret.string()) + "\n\n";
+  }
+  return out;
+}
+
+std::string daemon_sections(const DaemonSections& d) {
+  return fmt::format(
+      "[daemon]\ndatabase = {}\nlog_level = {}\nsync_interval = {}\nbatch_millis = {}\n\n"
+      "[safety]\nmax_grant_removals = {}\nmax_grant_removal_share = {:.3f}\n\n"
+      "[http]\nlisten = \"127.0.0.1:{}\"\n\n",
+      toml_quoted(d.database.string()), toml_quoted(d.log_level), d.sync_interval_seconds,
+      d.batch_millis, d.max_grant_removals, d.max_grant_removal_share, d.port);
 }
 
 }  // namespace trustgate::testing

@@ -3,9 +3,12 @@
 // a directory server (ldap_daemon, ad_daemon).
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "tests/harness/daemon_process.h"
 
 namespace trustgate::testing {
 
@@ -22,5 +25,33 @@ std::string default_ctl_bin();
 pid_t spawn_logged(const std::vector<std::string>& argv, const std::filesystem::path& log);
 // A waitpid() status as an exit code (128 + signal when killed).
 int exit_status(int status);
+
+// True while `pid` runs; reaps it and sets it to -1 once it has exited.
+bool process_running(pid_t& pid);
+// SIGTERM and wait, SIGKILL after `grace`; the exit status (0 when `pid` is not running).
+// Sets `pid` to -1.
+int stop_process(pid_t& pid, std::chrono::seconds grace);
+// Runs `argv` to completion with stdout and stderr in `out` (replaced).
+struct ProcessResult {
+  int exit_code = -1;
+  std::string output;
+};
+ProcessResult run_to_completion(const std::vector<std::string>& argv,
+                                const std::filesystem::path& out);
+
+// trustgate config text shared by the daemon harnesses: the [[client]] sections (each secret
+// written to <dir>/secrets/<id>.secret), and the [daemon], [safety] and [http] sections.
+std::string client_sections(const std::vector<TestClient>& clients,
+                            const std::filesystem::path& dir);
+struct DaemonSections {
+  std::filesystem::path database;
+  std::string log_level;
+  int sync_interval_seconds = 0;
+  int batch_millis = 0;
+  std::size_t max_grant_removals = 0;
+  double max_grant_removal_share = 0;
+  int port = 0;
+};
+std::string daemon_sections(const DaemonSections& d);
 
 }  // namespace trustgate::testing
