@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
         ins.reset();
       };
       row(u.username, u.display_name);
-      for (const auto& r : u.roles) row(r.role, r.via.group);
-      for (const auto& a : u.associations) row(a.target, a.via.group);
+      for (const auto& r : u.roles) row(r.role, r.via->group);
+      for (const auto& a : u.associations) row(a.target, a.via->group);
     }
     tx.commit();
   });

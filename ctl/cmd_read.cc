@@ -27,7 +27,7 @@ void print_profile(Context& ctx, const AccessModel& m, const User& u) {
           << '\n';
   ctx.out << "  permission:   " << met(d.permission_ok) << " (" << kLoginPermission << ")\n";
   for (const auto& g : d.permission_via)
-    ctx.out << "                role " << g.role << " (" << describe(g.via) << ")" << '\n';
+    ctx.out << "                role " << g.role << " (" << describe(*g.via) << ")" << '\n';
   const auto schools = associated_institutions(m, u);
   ctx.out << "  association:  " << met(!schools.empty()) << '\n';
   if (u.associations.empty()) ctx.out << "                not associated with any institutions\n";

@@ -200,7 +200,7 @@ class Writer {
       ins_user_role_.bindNoCopy(1, u.id);
       ins_user_role_.bind(2, static_cast<std::int64_t>(i));
       ins_user_role_.bindNoCopy(3, g.role);
-      bind_provenance(ins_user_role_, 4, g.via);
+      bind_provenance(ins_user_role_, 4, *g.via);
       run(ins_user_role_);
     }
     for (std::size_t i = 0; i < u.associations.size(); ++i) {
@@ -209,7 +209,7 @@ class Writer {
       ins_user_association_.bind(2, static_cast<std::int64_t>(i));
       bind_text(ins_user_association_, 3, store_codec::encode(a.kind));
       ins_user_association_.bindNoCopy(4, a.target);
-      bind_provenance(ins_user_association_, 5, a.via);
+      bind_provenance(ins_user_association_, 5, *a.via);
       run(ins_user_association_);
     }
   }

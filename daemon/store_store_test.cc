@@ -192,15 +192,15 @@ TEST_F(StoreTest, RoundTripsARichModelExactly) {
   const User& alice = back.users.at("guid-alice");
   EXPECT_EQ(alice.dn, "CN=O'Neil\\, Alice,OU=Staff,DC=trust,DC=example");
   ASSERT_EQ(alice.associations.size(), 3u);
-  EXPECT_EQ(alice.associations[0].via.chain,
+  EXPECT_EQ(alice.associations[0].via->chain,
             (std::vector<std::string>{"CN=a\\\\b,DC=t", "CN=tab\there\nnewline\x01,DC=t",
                                       "CN=Ωμέγα,DC=t"}));
-  EXPECT_TRUE(alice.associations[1].via.chain.empty());
+  EXPECT_TRUE(alice.associations[1].via->chain.empty());
   EXPECT_EQ(alice.associations[2].kind, AssociationKind::All);
   EXPECT_EQ(alice.roles[0].role, "head");  // stored order, not sorted
   EXPECT_FALSE(back.users.at("guid-bob").enabled);
-  EXPECT_EQ(back.users.at("guid-bob").roles[0].via.kind, Provenance::Kind::Manual);
-  EXPECT_EQ(back.users.at("guid-bob").roles[0].via.source, "operator:carol");
+  EXPECT_EQ(back.users.at("guid-bob").roles[0].via->kind, Provenance::Kind::Manual);
+  EXPECT_EQ(back.users.at("guid-bob").roles[0].via->source, "operator:carol");
   EXPECT_EQ(back.institutions.at("100001").skip_second_factor, SecondFactorPolicy::Always);
   EXPECT_EQ(back.institutions.at("100002").skip_second_factor, SecondFactorPolicy::WhenMfa);
   EXPECT_EQ(back.clusters.at("primaries").institutions,
@@ -286,7 +286,12 @@ TEST_F(StoreTest, IncrementalApplyWritesOnlyWhatDiffersAndEqualsAFreshLoad) {
   auto nth_id = [&](std::ptrdiff_t n) { return std::next(model.users.begin(), n)->first; };
   model.users[nth_id(0)].enabled = !model.users.begin()->second.enabled;
   model.users[nth_id(500)].roles.clear();
-  model.users[nth_id(600)].associations[0].via.chain.push_back("CN=X");
+  {
+    Association& a = model.users[nth_id(600)].associations[0];
+    Provenance longer = *a.via;
+    longer.chain.push_back("CN=X");
+    a.via = longer;
+  }
   model.institutions.erase(model.institutions.begin());
   model.institutions["999999"] = {"999999", "New school", "https://n.example", {}};
   model.institutions.rbegin()->second.skip_second_factor = SecondFactorPolicy::Always;

@@ -95,7 +95,7 @@ void change_membership(AccessModel& model, std::size_t index) {
   User& user = model.users[it->first];
   const std::string extra_group = "CN=Extra-Membership,OU=Groups,DC=trust,DC=example";
   for (auto a = user.associations.begin(); a != user.associations.end(); ++a) {
-    if (a->via.group == extra_group) {
+    if (a->via->group == extra_group) {
       user.associations.erase(a);
       return;
     }

@@ -37,13 +37,13 @@ bool operator<(const Provenance& a, const Provenance& b) {
 
 bool operator<(const RoleGrant& a, const RoleGrant& b) {
   if (a.role != b.role) return a.role < b.role;
-  return a.via < b.via;
+  return *a.via < *b.via;
 }
 
 bool operator<(const Association& a, const Association& b) {
   if (a.kind != b.kind) return a.kind < b.kind;
   if (a.target != b.target) return a.target < b.target;
-  return a.via < b.via;
+  return *a.via < *b.via;
 }
 
 void canonicalize_grants(User& user) {

@@ -170,7 +170,7 @@ std::string describe(const AccessModel& model, const Association& a) {
       what = "via all institutions";
       break;
   }
-  return fmt::format("{} ({})", what, describe(a.via));
+  return fmt::format("{} ({})", what, describe(*a.via));
 }
 
 }  // namespace trustgate
@@ -192,7 +192,7 @@ std::vector<std::string> explain(const Decision& d) {
     std::string roles;
     for (const auto& g : d.permission_via) {
       if (!roles.empty()) roles += "; ";
-      roles += fmt::format("role {} ({})", g.role, describe(g.via));
+      roles += fmt::format("role {} ({})", g.role, describe(*g.via));
     }
     lines.push_back(fmt::format("{}: met, through {}", perm, roles));
   } else {

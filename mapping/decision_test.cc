@@ -203,9 +203,8 @@ TEST(Decision, PermissionsOfAreSortedAndUnique) {
 
 TEST(Decision, DescribeManualProvenance) {
   AccessModel m = decision_model();
-  Association a{AssociationKind::Institution, "100004", {}};
-  a.via.kind = Provenance::Kind::Manual;
-  a.via.source = "sysadmin";
+  Association a{AssociationKind::Institution, "100004",
+                Provenance{Provenance::Kind::Manual, "", "", {}, "sysadmin"}};
   EXPECT_EQ(describe(m, a), "directly to Damson Secondary (manual, by sysadmin)");
 }
 

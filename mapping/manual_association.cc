@@ -16,8 +16,10 @@ AccessModel with_manual(AccessModel model, const std::vector<ManualAssociation>&
     Association a;
     a.kind = m.kind;
     a.target = m.kind == AssociationKind::All ? std::string() : m.target;
-    a.via.kind = Provenance::Kind::Manual;
-    a.via.source = m.created_by;
+    Provenance via;
+    via.kind = Provenance::Kind::Manual;
+    via.source = m.created_by;
+    a.via = std::move(via);
     model.users[m.user_id].associations.push_back(std::move(a));
   }
   for (const auto& id : touched) canonicalize_grants(model.users[id]);
@@ -36,20 +38,20 @@ RemovalCheck check_removal(const AccessModel& merged, const std::string& user_id
                                : fmt::format("{} {}", to_string(kind), target);
 
   for (const auto& a : user.associations) {
-    if (a.kind == kind && a.target == wanted && a.via.kind == Provenance::Kind::Manual) {
+    if (a.kind == kind && a.target == wanted && a.via->kind == Provenance::Kind::Manual) {
       check.removable = true;
       return check;
     }
   }
   // Held directly through a directory rule: change the directory.
   for (const auto& a : user.associations) {
-    if (a.kind == kind && a.target == wanted && a.via.kind == Provenance::Kind::Rule) {
+    if (a.kind == kind && a.target == wanted && a.via->kind == Provenance::Kind::Rule) {
       check.blocking_kind = "group";
-      check.blocking_name = a.via.group;
+      check.blocking_name = a.via->group;
       check.message = fmt::format(
           "{} comes from directory group {} (rule {}); change the group membership in the "
           "directory",
-          what, a.via.group, a.via.rule);
+          what, a.via->group, a.via->rule);
       return check;
     }
   }

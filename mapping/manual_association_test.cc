@@ -51,8 +51,8 @@ TEST(ManualAssociation, WithManualAddsAssociationsWithManualProvenance) {
   const User& bob = merged.users.at("id-bob");
   ASSERT_EQ(bob.associations.size(), 2u);
   EXPECT_EQ(bob.associations[0].kind, AssociationKind::Institution);
-  EXPECT_EQ(bob.associations[0].via.kind, Provenance::Kind::Manual);
-  EXPECT_EQ(bob.associations[0].via.source, "sysadmin");
+  EXPECT_EQ(bob.associations[0].via->kind, Provenance::Kind::Manual);
+  EXPECT_EQ(bob.associations[0].via->source, "sysadmin");
   EXPECT_EQ(bob.associations[1].kind, AssociationKind::Cluster);
   EXPECT_FALSE(merged.users.contains("id-nobody"));
   EXPECT_THAT(loginable_institutions(merged, bob), ElementsAre("100001", "100002", "100004"));

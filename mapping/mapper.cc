@@ -318,6 +318,30 @@ class Mapper {
     std::vector<std::vector<RuleHit>> hits;  // by group index
     bool any_hit = false;
     std::unique_ptr<GroupTree> tree;
+
+    // The provenance of each of a group's rule hits when reached through `chain` (group
+    // indices, the user's direct group first): made once per chain and shared by every user
+    // reached that way. A cache of a pure function of (chain, hits), so `mutable`.
+    const std::vector<SharedProvenance>& provenances(const DirectorySnapshot& s,
+                                                     const std::vector<std::size_t>& chain,
+                                                     const std::vector<RuleHit>& group_hits) const {
+      auto [it, inserted] = provenance_cache.try_emplace(chain);
+      if (inserted) {
+        Provenance via;
+        via.kind = Provenance::Kind::Rule;
+        via.group = s.groups[chain.back()].dn;
+        via.source = s.source;
+        via.chain.reserve(chain.size());
+        for (std::size_t c : chain) via.chain.push_back(s.groups[c].dn);
+        it->second.reserve(group_hits.size());
+        for (const RuleHit& hit : group_hits) {
+          via.rule = hit.rule->id;
+          it->second.emplace_back(via);
+        }
+      }
+      return it->second;
+    }
+    mutable std::map<std::vector<std::size_t>, std::vector<SharedProvenance>> provenance_cache;
   };
 
   GroupWork match_rules(const PreparedSnapshot& p) {
@@ -406,17 +430,12 @@ class Mapper {
     for (const auto& m : memberships) {
       const auto& group_hits = w.hits[m.group];
       if (group_hits.empty()) continue;
-      Provenance via;
-      via.kind = Provenance::Kind::Rule;
-      via.group = s.groups[m.group].dn;
-      via.source = s.source;
-      via.chain.reserve(m.chain.size());
-      for (std::size_t c : m.chain) via.chain.push_back(s.groups[c].dn);
-      for (const RuleHit& hit : group_hits) {
-        via.rule = hit.rule->id;
-        for (const auto& role : hit.roles) user.roles.push_back(RoleGrant{role, via});
+      const std::vector<SharedProvenance>& vias = w.provenances(s, m.chain, group_hits);
+      for (std::size_t h = 0; h < group_hits.size(); ++h) {
+        const RuleHit& hit = group_hits[h];
+        for (const auto& role : hit.roles) user.roles.push_back(RoleGrant{role, vias[h]});
         for (const auto& [kind, target] : hit.associations) {
-          user.associations.push_back(Association{kind, target, via});
+          user.associations.push_back(Association{kind, target, vias[h]});
         }
       }
     }

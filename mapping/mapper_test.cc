@@ -47,11 +47,11 @@ TEST(Mapper, DnRuleGrantsRoleWithProvenance) {
   const User& alice = r.model.users.at("id-alice");
   ASSERT_EQ(alice.roles.size(), 1u);
   EXPECT_EQ(alice.roles[0].role, "teacher");
-  EXPECT_EQ(alice.roles[0].via.kind, Provenance::Kind::Rule);
-  EXPECT_EQ(alice.roles[0].via.rule, "teachers");
-  EXPECT_EQ(alice.roles[0].via.group, group_dn("Teachers"));
-  EXPECT_EQ(alice.roles[0].via.chain, std::vector<std::string>{group_dn("Teachers")});
-  EXPECT_EQ(alice.roles[0].via.source, "ad");
+  EXPECT_EQ(alice.roles[0].via->kind, Provenance::Kind::Rule);
+  EXPECT_EQ(alice.roles[0].via->rule, "teachers");
+  EXPECT_EQ(alice.roles[0].via->group, group_dn("Teachers"));
+  EXPECT_EQ(alice.roles[0].via->chain, std::vector<std::string>{group_dn("Teachers")});
+  EXPECT_EQ(alice.roles[0].via->source, "ad");
   EXPECT_TRUE(r.model.users.at("id-bob").roles.empty());
   EXPECT_TRUE(r.warnings.empty());
 }
@@ -73,7 +73,7 @@ TEST(Mapper, StableIdRuleSurvivesRename) {
     const User& alice = r.model.users.at("id-alice");
     ASSERT_EQ(alice.associations.size(), 1u) << g.dn;
     EXPECT_EQ(alice.associations[0].target, "100003");
-    EXPECT_EQ(alice.associations[0].via.group, g.dn);
+    EXPECT_EQ(alice.associations[0].via->group, g.dn);
   }
 }
 
@@ -92,7 +92,7 @@ TEST(Mapper, PatternRuleCapturesInstitution) {
   ASSERT_EQ(alice.associations.size(), 1u);
   EXPECT_EQ(alice.associations[0].kind, AssociationKind::Institution);
   EXPECT_EQ(alice.associations[0].target, "100001");
-  EXPECT_EQ(alice.associations[0].via.rule, "school-staff");
+  EXPECT_EQ(alice.associations[0].via->rule, "school-staff");
   const User& bob = r.model.users.at("id-bob");
   ASSERT_EQ(bob.associations.size(), 1u);
   EXPECT_EQ(bob.associations[0].target, "100003");
@@ -171,8 +171,8 @@ TEST(Mapper, FiveLevelNestingGrantsWithTheChain) {
       config);
   const User& alice = r.model.users.at("id-alice");
   ASSERT_EQ(alice.roles.size(), 1u);
-  EXPECT_EQ(alice.roles[0].via.group, group_dn("L5"));
-  EXPECT_EQ(alice.roles[0].via.chain,
+  EXPECT_EQ(alice.roles[0].via->group, group_dn("L5"));
+  EXPECT_EQ(alice.roles[0].via->chain,
             (std::vector<std::string>{group_dn("L1"), group_dn("L2"), group_dn("L3"),
                                       group_dn("L4"), group_dn("L5")}));
 }
@@ -345,14 +345,14 @@ TEST(Mapper, SnapshotsAreMergedWithTheirSources) {
   // "cedar" applies to the ldap source only.
   EXPECT_TRUE(r.model.users.at("id-alice").associations.empty());
   ASSERT_EQ(r.model.users.at("id-carol").associations.size(), 1u);
-  EXPECT_EQ(r.model.users.at("id-carol").associations[0].via.source, "ldap");
+  EXPECT_EQ(r.model.users.at("id-carol").associations[0].via->source, "ldap");
   // A user in two sources gets the grants of both; disabled anywhere means disabled.
   const User& shared = r.model.users.at("id-shared");
   EXPECT_FALSE(shared.enabled);
   EXPECT_EQ(role_ids(shared), std::vector<std::string>{"teacher"});
-  EXPECT_EQ(shared.roles[0].via.source, "ad");
+  EXPECT_EQ(shared.roles[0].via->source, "ad");
   ASSERT_EQ(shared.associations.size(), 1u);
-  EXPECT_EQ(shared.associations[0].via.source, "ldap");
+  EXPECT_EQ(shared.associations[0].via->source, "ldap");
 }
 
 TEST(Mapper, OutputIsDeterministicWhateverTheInputOrder) {
@@ -437,7 +437,7 @@ TEST(Mapper, ManyUsersAreMappedThroughGroupsOnce) {
   ASSERT_EQ(u.associations.size(), 1u);
   EXPECT_EQ(u.associations[0].target, "300007");
   ASSERT_EQ(u.roles.size(), 1u);
-  EXPECT_EQ(u.roles[0].via.chain,
+  EXPECT_EQ(u.roles[0].via->chain,
             (std::vector<std::string>{group_dn("Staff-300007"), group_dn("All Staff")}));
 }
 

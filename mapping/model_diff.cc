@@ -22,9 +22,9 @@ struct GrantKey {
 
 std::map<GrantKey, std::size_t> grant_keys(const User& u) {
   std::map<GrantKey, std::size_t> out;
-  for (const auto& r : u.roles) ++out[{"role", r.role, r.via.kind, r.via.rule, r.via.group}];
+  for (const auto& r : u.roles) ++out[{"role", r.role, r.via->kind, r.via->rule, r.via->group}];
   for (const auto& a : u.associations) {
-    ++out[{std::string(to_string(a.kind)), a.target, a.via.kind, a.via.rule, a.via.group}];
+    ++out[{std::string(to_string(a.kind)), a.target, a.via->kind, a.via->rule, a.via->group}];
   }
   return out;
 }

@@ -102,9 +102,9 @@ inline std::string dump(const AccessModel& m) {
   for (const auto& [id, u] : m.users) {
     out += fmt::format("user {} {} {} {} {} {} {}\n", id, u.username, u.display_name, u.email, u.dn,
                        u.source, u.enabled);
-    for (const auto& g : u.roles) out += fmt::format("  role {} {}\n", g.role, dump(g.via));
+    for (const auto& g : u.roles) out += fmt::format("  role {} {}\n", g.role, dump(*g.via));
     for (const auto& a : u.associations) {
-      out += fmt::format("  assoc {} {} {}\n", to_string(a.kind), a.target, dump(a.via));
+      out += fmt::format("  assoc {} {} {}\n", to_string(a.kind), a.target, dump(*a.via));
     }
   }
   return out;

@@ -33,7 +33,7 @@ Poco::JSON::Object::Ptr association_json(const AccessModel& m, const Association
     name = "All institutions";
   }
   o->set("name", name);
-  o->set("via", provenance_json(a.via));
+  o->set("via", provenance_json(*a.via));
   o->set("description", describe(m, a));
   return o;
 }
@@ -86,7 +86,7 @@ Poco::JSON::Object::Ptr granted_via_json(const AccessModel& m, const Decision& d
   for (const auto& g : d.permission_via) {
     auto r = json_object();
     r->set("role", g.role);
-    r->set("via", provenance_json(g.via));
+    r->set("via", provenance_json(*g.via));
     perms->add(r);
   }
   o->set("permission_via", perms);

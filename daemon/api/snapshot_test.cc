@@ -37,7 +37,7 @@ TEST(ServingSnapshot, ServesManualAssociationsMergedIn) {
   Decision d = s->decide("dave", "100003");
   EXPECT_TRUE(d.allowed);
   ASSERT_TRUE(d.association_via);
-  EXPECT_EQ(d.association_via->via.kind, Provenance::Kind::Manual);
+  EXPECT_EQ(d.association_via->via->kind, Provenance::Kind::Manual);
   EXPECT_EQ(s->revision().number, 3);
 }
 

@@ -30,8 +30,8 @@ ApiResponse profile(ApiContext& ctx, const ApiRequest& req) {
     r->set("id", g.role);
     auto it = m.roles.find(g.role);
     r->set("name", it == m.roles.end() ? g.role : it->second.name);
-    r->set("via", provenance_json(g.via));
-    r->set("description", describe(g.via));
+    r->set("via", provenance_json(*g.via));
+    r->set("description", describe(*g.via));
     roles->add(r);
   }
   o->set("roles", roles);

@@ -38,8 +38,8 @@ std::set<RuleGroup> rule_groups(const AccessModel& model) {
     if (p.kind == Provenance::Kind::Rule) out.insert({p.rule, normalize_dn(p.group), p.source});
   };
   for (const auto& [id, user] : model.users) {
-    for (const auto& g : user.roles) add(g.via);
-    for (const auto& a : user.associations) add(a.via);
+    for (const auto& g : user.roles) add(*g.via);
+    for (const auto& a : user.associations) add(*a.via);
   }
   return out;
 }
@@ -85,8 +85,8 @@ std::vector<std::string> safety_refusals(const AccessModel& current, const Acces
     vanished.insert({p.rule, normalize_dn(p.group), p.source});
   };
   for (const auto& [id, user] : current.users) {
-    for (const auto& g : user.roles) check(g.via);
-    for (const auto& a : user.associations) check(a.via);
+    for (const auto& g : user.roles) check(*g.via);
+    for (const auto& a : user.associations) check(*a.via);
   }
   if (!vanished.empty()) {
     std::set<std::string> stable_id_rules;
