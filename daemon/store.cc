@@ -14,6 +14,7 @@
 #include "daemon/store_codec.h"
 #include "daemon/store_model_reader.h"
 #include "daemon/store_model_writer.h"
+#include "daemon/store_provenance_ids.h"
 #include "daemon/store_schema.h"
 
 namespace trustgate {
@@ -134,7 +135,7 @@ std::size_t count_grants(const AccessModel& m) {
 }  // namespace
 
 Store::Store(std::unique_ptr<SQLite::Database> db, const Clock& clock)
-    : db_(std::move(db)), clock_(clock) {}
+    : db_(std::move(db)), provenances_(std::make_unique<ProvenanceIds>(*db_)), clock_(clock) {}
 
 Store::~Store() = default;
 
@@ -220,16 +221,18 @@ Result<RevisionInfo> Store::apply(std::shared_ptr<const AccessModel> shared,
     ins.bind(9, info.forced ? 1 : 0);
     ins.exec();
 
-    write_model_delta(*db_, *cache_, model);
+    write_model_delta(*db_, *provenances_, *cache_, model);
 
     write_source_states(*db_, options.source_states);
 
     txn.commit();
+    provenances_->committed();
     cache_ = std::move(shared);  // the file now holds exactly this model
     cache_revision_ = info.number;
     return info;
   } catch (const std::exception& e) {
     // The transaction rolled back; the cache still is the current revision's.
+    provenances_->rolled_back();
     return std::unexpected(to_error("apply", e));
   }
 }

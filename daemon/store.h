@@ -20,6 +20,8 @@ class Database;
 
 namespace trustgate {
 
+class ProvenanceIds;
+
 struct RevisionInfo {
   std::int64_t number = 0;
   std::int64_t applied_at = 0;  // unix seconds
@@ -49,7 +51,7 @@ class Store {
   static Result<std::unique_ptr<Store>> open(const std::string& path, const Clock& clock);
   ~Store();
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   int schema_version() const;
 
   // Applies `model` as a new revision in ONE transaction: a reader (or a process killed
@@ -98,7 +100,8 @@ class Store {
   void refresh_cache(std::int64_t current);
 
   std::mutex mutex_;
-  std::unique_ptr<SQLite::Database> db_;  // GUARDED_BY(mutex_)
+  std::unique_ptr<SQLite::Database> db_;        // GUARDED_BY(mutex_)
+  std::unique_ptr<ProvenanceIds> provenances_;  // GUARDED_BY(mutex_)
   const Clock& clock_;
   // The model of revision cache_revision_ as last applied or loaded, so that apply() writes
   // only what differs. Empty until the first apply()/load_current(); dropped on any failure.

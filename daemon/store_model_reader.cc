@@ -1,7 +1,9 @@
 #include "daemon/store_model_reader.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+
 #include <fmt/format.h>
+#include <unordered_map>
 
 #include "daemon/store_codec.h"
 
@@ -22,17 +24,32 @@ T decoded(std::optional<T> value, std::string_view table, std::string_view colum
   return std::move(*value);
 }
 
-// Columns via_kind, via_rule, via_group, via_chain, via_source from index `first`.
-Provenance read_provenance(const SQLite::Statement& q, int first, std::string_view table) {
-  Provenance p;
-  std::string kind = q.getColumn(first).getString();
-  p.kind = decoded(store_codec::decode_provenance_kind(kind), table, "via_kind", kind);
-  p.rule = q.getColumn(first + 1).getString();
-  p.group = q.getColumn(first + 2).getString();
-  std::string chain = q.getColumn(first + 3).getString();
-  p.chain = decoded(store_codec::decode_chain(chain), table, "via_chain", chain);
-  p.source = q.getColumn(first + 4).getString();
-  return p;
+// The provenances table by id; each row is one shared object, as the mapper made them.
+std::unordered_map<std::int64_t, SharedProvenance> read_provenances(SQLite::Database& db) {
+  std::unordered_map<std::int64_t, SharedProvenance> out;
+  SQLite::Statement q(db, "SELECT id, kind, rule, group_dn, chain, source FROM provenances");
+  while (q.executeStep()) {
+    Provenance p;
+    std::string kind = q.getColumn(1).getString();
+    p.kind = decoded(store_codec::decode_provenance_kind(kind), "provenances", "kind", kind);
+    p.rule = q.getColumn(2).getString();
+    p.group = q.getColumn(3).getString();
+    std::string chain = q.getColumn(4).getString();
+    p.chain = decoded(store_codec::decode_chain(chain), "provenances", "chain", chain);
+    p.source = q.getColumn(5).getString();
+    out.emplace(q.getColumn(0).getInt64(), std::move(p));
+  }
+  return out;
+}
+
+const SharedProvenance& provenance_of(
+    const std::unordered_map<std::int64_t, SharedProvenance>& provenances, std::int64_t id,
+    std::string_view table) {
+  auto it = provenances.find(id);
+  if (it == provenances.end()) {
+    throw StoreCorrupt(fmt::format("{}.via: no provenance {}", table, id));
+  }
+  return it->second;
 }
 
 }  // namespace
@@ -105,20 +122,21 @@ AccessModel read_model(SQLite::Database& db) {
     }
     // Children come sorted by user id like the map: walk both together instead of a lookup
     // per row.
+    const auto provenances = read_provenances(db);
     SQLite::Statement r(db,
-                        "SELECT user_id, role_id, via_kind, via_rule, via_group, via_chain, "
-                        "via_source FROM user_roles ORDER BY user_id, position");
+                        "SELECT user_id, role_id, via FROM user_roles ORDER BY user_id, position");
     auto it = users.begin();
     while (r.executeStep()) {
       std::string id = r.getColumn(0).getString();
       if (it == users.end() || it->first != id) it = users.find(id);
       if (it == users.end()) throw StoreCorrupt("user_roles: row for unknown user " + id);
       it->second.roles.push_back(
-          RoleGrant{r.getColumn(1).getString(), read_provenance(r, 2, "user_roles")});
+          RoleGrant{r.getColumn(1).getString(),
+                    provenance_of(provenances, r.getColumn(2).getInt64(), "user_roles")});
     }
     SQLite::Statement a(db,
-                        "SELECT user_id, kind, target, via_kind, via_rule, via_group, via_chain, "
-                        "via_source FROM user_associations ORDER BY user_id, position");
+                        "SELECT user_id, kind, target, via FROM user_associations "
+                        "ORDER BY user_id, position");
     it = users.begin();
     while (a.executeStep()) {
       std::string id = a.getColumn(0).getString();
@@ -129,7 +147,7 @@ AccessModel read_model(SQLite::Database& db) {
       assoc.kind =
           decoded(store_codec::decode_association_kind(kind), "user_associations", "kind", kind);
       assoc.target = a.getColumn(2).getString();
-      assoc.via = read_provenance(a, 3, "user_associations");
+      assoc.via = provenance_of(provenances, a.getColumn(3).getInt64(), "user_associations");
       it->second.associations.push_back(std::move(assoc));
     }
     for (auto& [id, user] : users) m.users.put(id, std::make_shared<User>(std::move(user)));

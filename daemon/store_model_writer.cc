@@ -4,6 +4,7 @@
 
 #include "daemon/store_codec.h"
 #include "daemon/store_model_compare.h"
+#include "daemon/store_provenance_ids.h"
 
 namespace trustgate {
 namespace {
@@ -79,8 +80,9 @@ void walk_user_delta(const UserMap& current, const UserMap& target, Del del, Ins
 
 class Writer {
  public:
-  explicit Writer(SQLite::Database& db)
-      : del_permission_(db, "DELETE FROM permissions WHERE id = ?"),
+  Writer(SQLite::Database& db, ProvenanceIds& provenances)
+      : provenances_(provenances),
+        del_permission_(db, "DELETE FROM permissions WHERE id = ?"),
         ins_permission_(db, "INSERT INTO permissions (id, name) VALUES (?, ?)"),
         del_role_(db, "DELETE FROM roles WHERE id = ?"),
         ins_role_(db, "INSERT INTO roles (id, name) VALUES (?, ?)"),
@@ -101,12 +103,12 @@ class Writer {
                   "INSERT INTO users (id, username, display_name, email, dn, source, enabled) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?)"),
         ins_user_role_(db,
-                       "INSERT INTO user_roles (user_id, position, role_id, via_kind, via_rule, "
-                       "via_group, via_chain, via_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-        ins_user_association_(db,
-                              "INSERT INTO user_associations (user_id, position, kind, target, "
-                              "via_kind, via_rule, via_group, via_chain, via_source) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+                       "INSERT INTO user_roles (user_id, position, role_id, via) "
+                       "VALUES (?, ?, ?, ?)"),
+        ins_user_association_(
+            db,
+            "INSERT INTO user_associations (user_id, position, kind, target, via) "
+            "VALUES (?, ?, ?, ?, ?)") {}
 
   ModelWriteStats write(const AccessModel& current, const AccessModel& target) {
     ModelWriteStats stats;
@@ -177,15 +179,6 @@ class Writer {
     }
   }
 
-  // Binds via_kind..via_source at `first`; the chain's JSON is copied (a temporary).
-  static void bind_provenance(SQLite::Statement& s, int first, const Provenance& p) {
-    bind_text(s, first, store_codec::encode(p.kind));
-    s.bindNoCopy(first + 1, p.rule);
-    s.bindNoCopy(first + 2, p.group);
-    s.bind(first + 3, store_codec::encode_chain(p.chain));
-    s.bindNoCopy(first + 4, p.source);
-  }
-
   void insert(const User& u) {
     ins_user_.bindNoCopy(1, u.id);
     ins_user_.bindNoCopy(2, u.username);
@@ -200,7 +193,7 @@ class Writer {
       ins_user_role_.bindNoCopy(1, u.id);
       ins_user_role_.bind(2, static_cast<std::int64_t>(i));
       ins_user_role_.bindNoCopy(3, g.role);
-      bind_provenance(ins_user_role_, 4, *g.via);
+      ins_user_role_.bind(4, provenances_.id_for(g.via));
       run(ins_user_role_);
     }
     for (std::size_t i = 0; i < u.associations.size(); ++i) {
@@ -209,11 +202,12 @@ class Writer {
       ins_user_association_.bind(2, static_cast<std::int64_t>(i));
       bind_text(ins_user_association_, 3, store_codec::encode(a.kind));
       ins_user_association_.bindNoCopy(4, a.target);
-      bind_provenance(ins_user_association_, 5, *a.via);
+      ins_user_association_.bind(5, provenances_.id_for(a.via));
       run(ins_user_association_);
     }
   }
 
+  ProvenanceIds& provenances_;
   SQLite::Statement del_permission_, ins_permission_;
   SQLite::Statement del_role_, ins_role_, ins_role_permission_;
   SQLite::Statement del_institution_, ins_institution_;
@@ -223,9 +217,11 @@ class Writer {
 
 }  // namespace
 
-ModelWriteStats write_model_delta(SQLite::Database& db, const AccessModel& current,
-                                  const AccessModel& target) {
-  return Writer(db).write(current, target);
+ModelWriteStats write_model_delta(SQLite::Database& db, ProvenanceIds& provenances,
+                                  const AccessModel& current, const AccessModel& target) {
+  ModelWriteStats stats = Writer(db, provenances).write(current, target);
+  stats.provenances_collected = provenances.collect_garbage();
+  return stats;
 }
 
 }  // namespace trustgate

@@ -108,6 +108,56 @@ CREATE TABLE sync_status (
 );
 )sql";
 
+// Version 2. A grant row names its provenance by id: every member of a group that a rule
+// matches shares one provenance (rule, group, chain, source), so a row holds an integer instead
+// of four strings and a chain. Rows no grant names are collected by the writer from time to
+// time. `via` has no foreign key on purpose: SQLite would scan both grant tables for every
+// provenance deleted; the writer keeps ids valid and the reader checks them.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE provenances (
+  id       INTEGER PRIMARY KEY,
+  kind     TEXT NOT NULL,
+  rule     TEXT NOT NULL,
+  group_dn TEXT NOT NULL,
+  chain    TEXT NOT NULL,
+  source   TEXT NOT NULL,
+  UNIQUE (kind, rule, group_dn, chain, source)
+);
+INSERT INTO provenances (kind, rule, group_dn, chain, source)
+  SELECT via_kind, via_rule, via_group, via_chain, via_source FROM user_roles
+  UNION
+  SELECT via_kind, via_rule, via_group, via_chain, via_source FROM user_associations;
+CREATE TABLE user_roles_v2 (
+  user_id  TEXT    NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  role_id  TEXT    NOT NULL,
+  via      INTEGER NOT NULL,
+  PRIMARY KEY (user_id, position)
+) WITHOUT ROWID;
+INSERT INTO user_roles_v2 (user_id, position, role_id, via)
+  SELECT r.user_id, r.position, r.role_id, p.id
+  FROM user_roles r JOIN provenances p
+    ON p.kind = r.via_kind AND p.rule = r.via_rule AND p.group_dn = r.via_group
+   AND p.chain = r.via_chain AND p.source = r.via_source;
+DROP TABLE user_roles;
+ALTER TABLE user_roles_v2 RENAME TO user_roles;
+CREATE TABLE user_associations_v2 (
+  user_id  TEXT    NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  kind     TEXT    NOT NULL,
+  target   TEXT    NOT NULL,
+  via      INTEGER NOT NULL,
+  PRIMARY KEY (user_id, position)
+) WITHOUT ROWID;
+INSERT INTO user_associations_v2 (user_id, position, kind, target, via)
+  SELECT a.user_id, a.position, a.kind, a.target, p.id
+  FROM user_associations a JOIN provenances p
+    ON p.kind = a.via_kind AND p.rule = a.via_rule AND p.group_dn = a.via_group
+   AND p.chain = a.via_chain AND p.source = a.via_source;
+DROP TABLE user_associations;
+ALTER TABLE user_associations_v2 RENAME TO user_associations;
+)sql";
+
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
 }  // namespace
@@ -115,6 +165,7 @@ int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_versi
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema: revisions, access model, manual associations, source state", kV1},
+      {2, "grants name a shared provenance row", kV2},
   };
   return kMigrations;
 }

@@ -145,7 +145,8 @@ TEST_F(StoreTest, CreatesAndMigratesANewFile) {
     EXPECT_EQ(db.execAndGet("PRAGMA synchronous").getInt(), 2);  // FULL
     for (const char* table :
          {"revisions", "permissions", "roles", "role_permissions", "institutions", "clusters",
-          "cluster_institutions", "users", "user_roles", "user_associations", "manual_associations",
+          "cluster_institutions", "users", "user_roles", "user_associations", "provenances",
+          "manual_associations",
           "source_state", "sync_status"}) {
       EXPECT_TRUE(db.tableExists(table)) << table;
     }
@@ -549,7 +550,7 @@ TEST_F(StoreTest, ReportsADamagedRowAsAnErrorNotAThrow) {
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->apply(rich_model(), options("ad", "1")));
   store->with_db([](SQLite::Database& db) {
-    db.exec("UPDATE user_associations SET via_chain = '[\"unterminated' WHERE position = 0");
+    db.exec("UPDATE provenances SET chain = '[\"unterminated'");
   });
   // A fresh connection reads the file (this one serves its revision from memory).
   auto reader = open_ok(path_, clock_);
@@ -557,7 +558,7 @@ TEST_F(StoreTest, ReportsADamagedRowAsAnErrorNotAThrow) {
   auto loaded = reader->load_current();
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, "store.corrupt");
-  EXPECT_NE(loaded.error().message.find("via_chain"), std::string::npos);
+  EXPECT_NE(loaded.error().message.find("provenances.chain"), std::string::npos);
 }
 
 TEST_F(StoreTest, RefusesAModelWhoseKeysAreNotItsIds) {
