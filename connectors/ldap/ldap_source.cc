@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -88,47 +89,63 @@ Result<DirectorySnapshot> LdapSource::snapshot(const ProgressFn& progress) {
   return view_.snapshot(options_.name);
 }
 
+// Users and groups are read at once, each on its own connection: the server serves the two
+// searches in parallel and each thread decodes its own entries, so the read takes about as long
+// as the longer search instead of the sum. `progress` is only called on the caller's thread.
 Result<DirectorySnapshot> LdapSource::read_all(const ProgressFn& progress) {
   auto conn = LdapConnection::open(options_);
   if (!conn) return std::unexpected(conn.error());
-  DirectorySnapshot snap;
-  snap.source = options_.name;
-  std::size_t read = 0;
-  auto tick = [&] {
-    if (++read % kProgressEvery == 0 && progress) progress(read);
-  };
+  auto group_conn = LdapConnection::open(options_);
+  if (!group_conn) return std::unexpected(group_conn.error());
+  const int page_size = options_.page_size > 0 ? options_.page_size : 500;
   auto skip = [&](const Error& e) {
     spdlog::warn("ldap source {}: skipping malformed entry: {}", options_.name, e.message);
-    ++snap.malformed_entries;
   };
-  const int page_size = options_.page_size > 0 ? options_.page_size : 500;
+
+  std::vector<DirectoryGroup> groups;
+  std::size_t groups_malformed = 0;
+  std::atomic<std::size_t> groups_read{0};
+  Result<std::size_t> groups_result = 0;
+  std::thread group_reader([&] {
+    groups_result = paged_search(*group_conn,
+                                 {options_.groups.base, options_.groups.filter,
+                                  group_attributes(options_.groups), page_size},
+                                 [&](LdapEntry&& entry) {
+                                   groups_read.fetch_add(1, std::memory_order_relaxed);
+                                   auto group = to_group(entry, options_.groups);
+                                   if (group) {
+                                     groups.push_back(std::move(*group));
+                                   } else {
+                                     skip(group.error());
+                                     ++groups_malformed;
+                                   }
+                                 });
+  });
+
+  DirectorySnapshot snap;
+  snap.source = options_.name;
+  std::size_t users_read = 0;
   auto users = paged_search(
       *conn,
       {options_.users.base, options_.users.filter, user_attributes(options_.users), page_size},
       [&](LdapEntry&& entry) {
-        tick();
+        if (++users_read % kProgressEvery == 0 && progress) {
+          progress(users_read + groups_read.load(std::memory_order_relaxed));
+        }
         auto user = to_user(entry, options_.users);
         if (user) {
           snap.users.push_back(std::move(*user));
         } else {
           skip(user.error());
+          ++snap.malformed_entries;
         }
       });
+  group_reader.join();
   if (!users) return std::unexpected(users.error());
-  auto groups = paged_search(
-      *conn,
-      {options_.groups.base, options_.groups.filter, group_attributes(options_.groups), page_size},
-      [&](LdapEntry&& entry) {
-        tick();
-        auto group = to_group(entry, options_.groups);
-        if (group) {
-          snap.groups.push_back(std::move(*group));
-        } else {
-          skip(group.error());
-        }
-      });
-  if (!groups) return std::unexpected(groups.error());
-  if (progress) progress(read);
+  if (!groups_result) return std::unexpected(groups_result.error());
+  snap.groups = std::move(groups);
+  snap.malformed_entries += groups_malformed;
+  if (progress) progress(users_read + groups_read.load());
   spdlog::info("ldap source {}: read {} users and {} groups ({} malformed)", options_.name,
                snap.users.size(), snap.groups.size(), snap.malformed_entries);
   return snap;

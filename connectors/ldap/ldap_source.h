@@ -2,7 +2,8 @@
 // A DirectorySource reading an RFC 4511 directory (OpenLDAP and alike) through libldap.
 //
 // Full reads (incremental = false, or whenever no sync stream is wanted) are paged subtree
-// searches of the users and groups bases; they are all-or-nothing.
+// searches of the users and groups bases, run at once on two connections; they are
+// all-or-nothing.
 //
 // Incremental (incremental = true): two RFC 4533 syncrepl refreshAndPersist searches (users and
 // groups, each with its own cookie) keep an in-memory SyncView current. snapshot() primes the

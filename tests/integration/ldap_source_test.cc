@@ -125,15 +125,19 @@ TEST_F(LdapSourceTest, TlsVerifyOffAcceptsAnUnknownCa) {
 }
 
 TEST_F(LdapSourceTest, SearchBaseThatDoesNotExistIsNoSuchObject) {
-  for (bool incremental : {false, true}) {
-    auto options = source_options(slapd_->ldap_url(), incremental);
-    options.users.base = "ou=nobody,dc=la,dc=example";
-    LdapSource source(options);
-    auto snap = source.snapshot();
-    ASSERT_FALSE(snap) << "incremental=" << incremental;
-    EXPECT_EQ(snap.error().code, "ldap.search");
-    EXPECT_NE(snap.error().message.find("No such object"), std::string::npos)
-        << snap.error().message;
+  // Users and groups are read at once on two connections (full reads): a failure of either
+  // search fails the read.
+  for (bool groups : {false, true}) {
+    for (bool incremental : {false, true}) {
+      auto options = source_options(slapd_->ldap_url(), incremental);
+      (groups ? options.groups.base : options.users.base) = "ou=nobody,dc=la,dc=example";
+      LdapSource source(options);
+      auto snap = source.snapshot();
+      ASSERT_FALSE(snap) << "incremental=" << incremental << " groups=" << groups;
+      EXPECT_EQ(snap.error().code, "ldap.search");
+      EXPECT_NE(snap.error().message.find("No such object"), std::string::npos)
+          << snap.error().message;
+    }
   }
 }
 
