@@ -16,6 +16,7 @@
 
 #include <malloc.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <memory>
@@ -25,6 +26,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "bench/lib/measure.h"
@@ -48,10 +50,34 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Runs argv with stdout to `out_path` (or /dev/null) and stderr to /dev/null; returns
-// (exit code, wall seconds).
-std::pair<int, double> run_timed(const std::vector<std::string>& argv,
-                                 const std::string& out_path = "/dev/null") {
+struct Ran {
+  int rc = 127;
+  double wall = 0;
+  double cpu = 0;  // the child's user + system CPU seconds
+};
+
+double cpu_seconds(const rusage& u) {
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// User + system CPU seconds a running process has used so far (/proc/PID/stat).
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Runs argv with stdout to `out_path` (or /dev/null) and stderr to /dev/null.
+Ran run_timed(const std::vector<std::string>& argv, const std::string& out_path = "/dev/null") {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
@@ -64,10 +90,11 @@ std::pair<int, double> run_timed(const std::vector<std::string>& argv,
   pid_t pid = -1;
   const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return {127, 0};
+  if (rc != 0) return {};
   int status = 0;
-  waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, seconds_since(start)};
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, seconds_since(start), cpu_seconds(usage)};
 }
 
 std::size_t peak_rss_kib_now() {  // VmHWM so far (measure() reset it at the phase start)
@@ -109,11 +136,12 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
   o.incremental = false;
   SystemClock clock;
   std::size_t n_users = 0, n_groups = 0, grants = 0;
-  double t_read = 0, t_map = 0, t_apply = 0;
+  double t_read = 0, t_map = 0, t_apply = 0, t_applied = 0;
   std::size_t peak_read = 0, peak_map = 0;
   bool ok = true;
   auto m = measure([&] {
-    auto t0 = std::chrono::steady_clock::now();
+    const auto start = std::chrono::steady_clock::now();
+    auto t0 = start;
     LdapSource source(o);
     auto snap = source.snapshot();
     t_read = seconds_since(t0);
@@ -147,20 +175,25 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
     auto applied =
         (*store)->apply(std::make_shared<const AccessModel>(std::move(mapped.model)), apply);
     t_apply = seconds_since(t0);
+    // The sync is done once the revision is applied: the daemon serves it from here on. Freeing
+    // the model and closing the store (end of this scope) are the bench's, not the sync's.
+    t_applied = seconds_since(start);
     if (!applied) {
       fmt::print(stderr, "apply: {}\n", applied.error().message);
       ok = false;
     }
   });
   if (!ok) return 1;
-  fmt::print("RESULT {:.4f} {} {} {} {} {} {:.4f} {:.4f} {:.4f} {} {}\n", m.seconds, m.peak_rss_kib,
-             m.rss_before_kib, n_users, n_groups, grants, t_read, t_map, t_apply, peak_read,
-             peak_map);
+  fmt::print("RESULT {:.4f} {} {} {} {} {} {:.4f} {:.4f} {:.4f} {} {} {:.4f}\n", t_applied,
+             m.peak_rss_kib, m.rss_before_kib, n_users, n_groups, grants, t_read, t_map, t_apply,
+             peak_read, peak_map, m.seconds);
   return 0;
 }
 
 struct SyncFigures {
   double seconds = 0, read = 0, map = 0, apply = 0;
+  double with_teardown = 0;  // until the model and store are freed
+  double cpu = 0;            // the sync process's user + system CPU seconds
   std::size_t peak_kib = 0, before_kib = 0, users = 0, groups = 0, grants = 0;
   std::size_t peak_after_read = 0, peak_after_map = 0;
 };
@@ -169,7 +202,7 @@ std::optional<SyncFigures> run_sync_child(const std::string& url, std::size_t us
                                           const fs::path& dir, int round) {
   const fs::path db = dir / fmt::format("store-{}.db", round);
   const fs::path out = dir / "child.out";
-  auto [rc, wall] = run_timed(
+  const Ran ran = run_timed(
       {"/proc/self/exe", "--sync-child", url, std::to_string(users), db.string()}, out.string());
   std::ifstream in(out);
   std::string line;
@@ -178,13 +211,14 @@ std::optional<SyncFigures> run_sync_child(const std::string& url, std::size_t us
     std::istringstream s(line.substr(7));
     SyncFigures f;
     s >> f.seconds >> f.peak_kib >> f.before_kib >> f.users >> f.groups >> f.grants >> f.read >>
-        f.map >> f.apply >> f.peak_after_read >> f.peak_after_map;
+        f.map >> f.apply >> f.peak_after_read >> f.peak_after_map >> f.with_teardown;
+    f.cpu = ran.cpu;
     fs::remove(db);
     fs::remove(fs::path(db.string() + "-wal"));
     fs::remove(fs::path(db.string() + "-shm"));
     return f;
   }
-  fmt::print(stderr, "the sync child failed (exit {})\n", rc);
+  fmt::print(stderr, "the sync child failed (exit {})\n", ran.rc);
   return std::nullopt;
 }
 
@@ -249,23 +283,35 @@ int main(int argc, char** argv) {
   std::vector<double> dumps, syncs;
   std::vector<SyncFigures> figures;
   for (int round = 0; round < rounds; ++round) {
-    auto [rc, dump_s] = run_timed(dump);
-    if (rc != 0) {
-      fmt::print(stderr, "ldapsearch failed (exit {})\n", rc);
+    const double slapd_before_dump = process_cpu_seconds(slapd.pid());
+    const Ran dumped = run_timed(dump);
+    if (dumped.rc != 0) {
+      fmt::print(stderr, "ldapsearch failed (exit {})\n", dumped.rc);
       return 1;
     }
+    const double slapd_dump = process_cpu_seconds(slapd.pid()) - slapd_before_dump;
+    const double dump_s = dumped.wall;
+    const double slapd_before_sync = process_cpu_seconds(slapd.pid());
     auto f = run_sync_child(slapd.ldap_url(), shape.users, dir, round);
     if (!f) return 1;
+    const double slapd_sync = process_cpu_seconds(slapd.pid()) - slapd_before_sync;
     dumps.push_back(dump_s);
     syncs.push_back(f->seconds);
     figures.push_back(*f);
     fmt::print(
-        "round {}: dump {:.2f} s | full sync {:.2f} s (read {:.2f} + map {:.2f} + apply {:.2f}), "
-        "{} users, {} groups, {} grants, peak RSS {:.1f} MiB (process before: {:.1f} MiB; peak "
-        "after read {:.1f}, after map {:.1f}); ratio {:.2f}x\n",
-        round + 1, dump_s, f->seconds, f->read, f->map, f->apply, f->users, f->groups, f->grants,
-        f->peak_kib / 1024.0, f->before_kib / 1024.0, f->peak_after_read / 1024.0,
-        f->peak_after_map / 1024.0, f->seconds / dump_s);
+        "round {}: dump {:.2f} s | full sync {:.2f} s until applied (read {:.2f} + map {:.2f} + "
+        "apply {:.2f}; {:.2f} s with freeing the model), {} users, {} groups, {} grants, peak RSS "
+        "{:.1f} MiB (process before: {:.1f} MiB; peak after read {:.1f}, after map {:.1f}); ratio "
+        "{:.2f}x\n",
+        round + 1, dump_s, f->seconds, f->read, f->map, f->apply, f->with_teardown, f->users,
+        f->groups, f->grants, f->peak_kib / 1024.0, f->before_kib / 1024.0,
+        f->peak_after_read / 1024.0, f->peak_after_map / 1024.0, f->seconds / dump_s);
+    // CPU seconds (user + system): what each side cost the machine. On N cores a side can not
+    // finish faster than its CPU seconds / N.
+    fmt::print(
+        "         CPU: dump {:.2f} s (ldapsearch {:.2f} + slapd {:.2f}) | full sync {:.2f} s "
+        "(trustgate {:.2f} + slapd {:.2f})\n",
+        dumped.cpu + slapd_dump, dumped.cpu, slapd_dump, f->cpu + slapd_sync, f->cpu, slapd_sync);
   }
   std::size_t peak = 0;
   for (const auto& f : figures) peak = std::max(peak, f.peak_kib);

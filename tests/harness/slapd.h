@@ -49,6 +49,7 @@ class SlapdServer {
   void start();
   void restart();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }  // -1 when stopped
 
   // Online changes as the rootdn, through the OpenLDAP command-line tools. Throw on failure
   // with the tool's output.
