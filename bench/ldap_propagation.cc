@@ -16,8 +16,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace {
 std::string g_trustgated;  // the daemon binary, set in main before any use
@@ -55,6 +57,16 @@ double percentile(std::vector<double> v, double p) {
   const std::size_t i =
       std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
   return v[i];
+}
+
+// A "Name:   N kB" line of /proc/PID/status, in KiB (0 when unreadable).
+std::size_t status_kib(pid_t pid, std::string_view name) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(name)) return std::stoul(line.substr(name.size()));
+  }
+  return 0;
 }
 
 }  // namespace
@@ -154,6 +166,9 @@ int main(int argc, char** argv) {
       from_start.size(), timeouts, percentile(from_start, 0.5), percentile(from_start, 0.99),
       percentile(from_start, 1.0), percentile(from_commit, 0.5), percentile(from_commit, 0.99),
       percentile(from_commit, 1.0), percentile(tool, 0.5), o.batch_millis);
+  fmt::print("trustgated: peak RSS (VmHWM) {:.1f} MiB, resident now {:.1f} MiB\n",
+             status_kib(daemon.pid(), "VmHWM:") / 1024.0,
+             status_kib(daemon.pid(), "VmRSS:") / 1024.0);
   if (show_log) fmt::print("--- trustgated log ---\n{}", daemon.log());
   return timeouts == 0 ? 0 : 1;
 }

@@ -86,6 +86,7 @@ class LdapDaemon {
   ToolRun ctl(const std::vector<std::string>& args) const;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }  // -1 when stopped
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path config_path() const { return dir_ / "trustgate.toml"; }
   std::string log() const;  // the daemon's stdout+stderr so far (all runs)
