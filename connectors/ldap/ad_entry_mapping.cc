@@ -57,17 +57,19 @@ Result<void> normalise_guid(LdapEntry& entry) {
 
 Result<AdUser> to_ad_user(LdapEntry entry, const LdapUserOptions& options) {
   if (auto ok = normalise_guid(entry); !ok) return std::unexpected(ok.error());
-  auto user = to_user(entry, options);
+  // The account state first: to_user takes the entry's strings.
+  AdAccountState account =
+      parse_account_state(entry.first("userAccountControl"), entry.first("accountExpires"));
+  auto user = to_user(std::move(entry), options);
   if (!user) return std::unexpected(user.error());
-  AdUser out{std::move(*user),
-             parse_account_state(entry.first("userAccountControl"), entry.first("accountExpires"))};
+  AdUser out{std::move(*user), account};
   if (out.account.uac_disabled) out.user.enabled = false;
   return out;
 }
 
 Result<DirectoryGroup> to_ad_group(LdapEntry entry, const LdapGroupOptions& options) {
   if (auto ok = normalise_guid(entry); !ok) return std::unexpected(ok.error());
-  return to_group(entry, options);
+  return to_group(std::move(entry), options);
 }
 
 }  // namespace trustgate

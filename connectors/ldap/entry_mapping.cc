@@ -17,14 +17,20 @@ void add_unique(std::vector<std::string>& attrs, const std::string& name) {
 }
 
 // uniqueMember is nameAndOptionalUID: "dn#'0101'B". The optional bit-string UID is dropped.
-std::string strip_optional_uid(const std::string& value) {
+std::string strip_optional_uid(std::string value) {
+  if (value.size() < 4 || !value.ends_with("'B")) return value;
   const auto hash = value.rfind("#'");
-  if (hash == std::string::npos || value.size() < hash + 4 ||
-      value.substr(value.size() - 2) != "'B")
-    return value;
-  const std::string bits = value.substr(hash + 2, value.size() - hash - 4);
-  if (bits.find_first_not_of("01") != std::string::npos) return value;
-  return value.substr(0, hash);
+  if (hash == std::string::npos || value.size() < hash + 4) return value;
+  const std::string_view bits = std::string_view(value).substr(hash + 2, value.size() - hash - 4);
+  if (bits.find_first_not_of("01") != std::string_view::npos) return value;
+  value.resize(hash);
+  return value;
+}
+
+// The first value of `name`, moved out of the entry ("" when absent).
+std::string take_first(LdapEntry& entry, const std::string& name) {
+  auto* values = entry.find(name);
+  return values == nullptr || values->empty() ? std::string() : std::move(values->front());
 }
 
 }  // namespace
@@ -47,17 +53,17 @@ std::vector<std::string> group_attributes(const LdapGroupOptions& o) {
   return attrs;
 }
 
-Result<DirectoryUser> to_user(const LdapEntry& entry, const LdapUserOptions& o) {
+Result<DirectoryUser> to_user(LdapEntry entry, const LdapUserOptions& o) {
   DirectoryUser user;
-  user.dn = entry.dn;
-  user.id = entry.first(o.id_attr);
-  user.username = entry.first(o.username_attr);
+  user.dn = std::move(entry.dn);
+  user.id = take_first(entry, o.id_attr);
+  user.username = take_first(entry, o.username_attr);
   if (user.id.empty())
-    return fail("ldap.malformed", fmt::format("user '{}' has no {}", entry.dn, o.id_attr));
+    return fail("ldap.malformed", fmt::format("user '{}' has no {}", user.dn, o.id_attr));
   if (user.username.empty())
-    return fail("ldap.malformed", fmt::format("user '{}' has no {}", entry.dn, o.username_attr));
-  user.display_name = o.display_name_attr.empty() ? "" : entry.first(o.display_name_attr);
-  user.email = o.email_attr.empty() ? "" : entry.first(o.email_attr);
+    return fail("ldap.malformed", fmt::format("user '{}' has no {}", user.dn, o.username_attr));
+  user.display_name = o.display_name_attr.empty() ? "" : take_first(entry, o.display_name_attr);
+  user.email = o.email_attr.empty() ? "" : take_first(entry, o.email_attr);
   if (!o.disabled_attr.empty()) {
     for (const auto& value : entry.values(o.disabled_attr)) {
       for (const auto& disabled : o.disabled_values) {
@@ -68,20 +74,29 @@ Result<DirectoryUser> to_user(const LdapEntry& entry, const LdapUserOptions& o) 
   return user;
 }
 
-Result<DirectoryGroup> to_group(const LdapEntry& entry, const LdapGroupOptions& o) {
+Result<DirectoryGroup> to_group(LdapEntry entry, const LdapGroupOptions& o) {
   DirectoryGroup group;
-  group.dn = entry.dn;
-  group.id = entry.first(o.id_attr);
-  group.name = entry.first(o.name_attr);
+  group.dn = std::move(entry.dn);
+  group.id = take_first(entry, o.id_attr);
+  group.name = take_first(entry, o.name_attr);
   if (group.id.empty())
-    return fail("ldap.malformed", fmt::format("group '{}' has no {}", entry.dn, o.id_attr));
+    return fail("ldap.malformed", fmt::format("group '{}' has no {}", group.dn, o.id_attr));
   if (group.name.empty())
-    return fail("ldap.malformed", fmt::format("group '{}' has no {}", entry.dn, o.name_attr));
-  group.description = entry.first("description");
+    return fail("ldap.malformed", fmt::format("group '{}' has no {}", group.dn, o.name_attr));
+  group.description = take_first(entry, "description");
   for (const auto& attr : o.member_attrs) {
-    for (const auto& dn : entry.values(attr)) group.member_dns.push_back(strip_optional_uid(dn));
+    auto* values = entry.find(attr);
+    if (values == nullptr) continue;
+    if (group.member_dns.empty()) group.member_dns.reserve(values->size());
+    for (auto& dn : *values) group.member_dns.push_back(strip_optional_uid(std::move(dn)));
+    values->clear();  // an attribute named twice in member_attrs is read once
   }
-  if (!o.member_uid_attr.empty()) group.member_uids = entry.values(o.member_uid_attr);
+  if (!o.member_uid_attr.empty()) {
+    if (auto* uids = entry.find(o.member_uid_attr)) {
+      group.member_uids = std::move(*uids);
+      uids->clear();
+    }
+  }
   return group;
 }
 

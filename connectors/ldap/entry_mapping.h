@@ -15,8 +15,9 @@ std::vector<std::string> user_attributes(const LdapUserOptions& options);
 std::vector<std::string> group_attributes(const LdapGroupOptions& options);
 
 // Error "ldap.malformed" when the entry has no id or no username; the message names the DN.
-Result<DirectoryUser> to_user(const LdapEntry& entry, const LdapUserOptions& options);
+// The entry is taken by value: its strings move into the result (pass std::move when done).
+Result<DirectoryUser> to_user(LdapEntry entry, const LdapUserOptions& options);
 // Error "ldap.malformed" when the entry has no id or no name.
-Result<DirectoryGroup> to_group(const LdapEntry& entry, const LdapGroupOptions& options);
+Result<DirectoryGroup> to_group(LdapEntry entry, const LdapGroupOptions& options);
 
 }  // namespace trustgate

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 #include "connectors/ldap/ldap_handles.h"
 
@@ -33,19 +34,31 @@ const std::vector<std::string>& LdapEntry::values(const std::string& name) const
   return it == attributes.end() ? kEmpty : it->second;
 }
 
+std::vector<std::string>* LdapEntry::find(const std::string& name) {
+  auto it = attributes.find(lower(name));
+  return it == attributes.end() ? nullptr : &it->second;
+}
+
+// The DN and values are read in place from the message's BER (ldap_get_dn_ber,
+// ldap_get_attribute_ber), as ldapsearch does: one copy per value, into the std::string,
+// instead of libldap's own copy of each value first.
 LdapEntry read_entry(LDAP* ld, LDAPMessage* msg) {
   LdapEntry entry;
-  LdapMemPtr<char> dn(ldap_get_dn(ld, msg));
-  if (dn) entry.dn = dn.get();
   BerElement* raw_ber = nullptr;
-  for (char* attr = ldap_first_attribute(ld, msg, &raw_ber); attr;
-       attr = ldap_next_attribute(ld, msg, raw_ber)) {
-    LdapMemPtr<char> name(attr);
-    BerValsPtr vals(ldap_get_values_len(ld, msg, attr));
-    auto& out = entry.attributes[lower(attr)];
-    for (berval** v = vals.get(); v && *v; ++v) out.emplace_back((*v)->bv_val, (*v)->bv_len);
-  }
+  berval dn{};
+  const int rc = ldap_get_dn_ber(ld, msg, &raw_ber, &dn);
   std::unique_ptr<BerElement, BerElementFree> ber(raw_ber);
+  if (rc != LDAP_SUCCESS || !ber) return entry;
+  if (dn.bv_val) entry.dn.assign(dn.bv_val, dn.bv_len);
+  berval attr{};
+  berval* vals = nullptr;
+  while (ldap_get_attribute_ber(ld, msg, ber.get(), &attr, &vals) == LDAP_SUCCESS &&
+         attr.bv_val != nullptr) {
+    auto& out = entry.attributes[lower(std::string(attr.bv_val, attr.bv_len))];
+    for (berval* v = vals; v && v->bv_val; ++v) out.emplace_back(v->bv_val, v->bv_len);
+    if (vals) ber_memfree(vals);  // the array only: the values live in the message
+    vals = nullptr;
+  }
   return entry;
 }
 

@@ -17,6 +17,8 @@ struct LdapEntry {
   std::string first(const std::string& name) const;
   // All values of `name` (any case); empty when absent.
   const std::vector<std::string>& values(const std::string& name) const;
+  // The values of `name` (any case) to move out of; nullptr when absent.
+  std::vector<std::string>* find(const std::string& name);
 };
 
 // Copies the entry `msg` (an LDAP_RES_SEARCH_ENTRY) of connection `ld`.

@@ -112,7 +112,7 @@ Result<DirectorySnapshot> LdapSource::read_all(const ProgressFn& progress) {
                                   group_attributes(options_.groups), page_size},
                                  [&](LdapEntry&& entry) {
                                    groups_read.fetch_add(1, std::memory_order_relaxed);
-                                   auto group = to_group(entry, options_.groups);
+                                   auto group = to_group(std::move(entry), options_.groups);
                                    if (group) {
                                      groups.push_back(std::move(*group));
                                    } else {
@@ -132,7 +132,7 @@ Result<DirectorySnapshot> LdapSource::read_all(const ProgressFn& progress) {
         if (++users_read % kProgressEvery == 0 && progress) {
           progress(users_read + groups_read.load(std::memory_order_relaxed));
         }
-        auto user = to_user(entry, options_.users);
+        auto user = to_user(std::move(entry), options_.users);
         if (user) {
           snap.users.push_back(std::move(*user));
         } else {
@@ -372,7 +372,7 @@ Result<bool> LdapSource::handle_entry(Stream& stream, LDAPMessage* msg) {
   }
   if (stream.refreshing) stream.present.insert(state->uuid);
   if (stream.kind == SyncKind::Users) {
-    auto user = to_user(*entry, options_.users);
+    auto user = to_user(std::move(*entry), options_.users);
     if (user) {
       view_.put_user(state->uuid, std::move(*user));
       return true;
@@ -380,7 +380,7 @@ Result<bool> LdapSource::handle_entry(Stream& stream, LDAPMessage* msg) {
     spdlog::warn("ldap source {}: skipping malformed entry: {}", options_.name,
                  user.error().message);
   } else {
-    auto group = to_group(*entry, options_.groups);
+    auto group = to_group(std::move(*entry), options_.groups);
     if (group) {
       view_.put_group(state->uuid, std::move(*group));
       return true;

@@ -126,9 +126,11 @@ TEST_F(LdapSourceTest, TlsVerifyOffAcceptsAnUnknownCa) {
 
 TEST_F(LdapSourceTest, SearchBaseThatDoesNotExistIsNoSuchObject) {
   // Users and groups are read at once on two connections (full reads): a failure of either
-  // search fails the read.
+  // search fails the read. (A missing groups base is checked on the full read only: this
+  // fixture's size limit of 50 stops the unpaged sync search of the users first.)
   for (bool groups : {false, true}) {
     for (bool incremental : {false, true}) {
+      if (groups && incremental) continue;
       auto options = source_options(slapd_->ldap_url(), incremental);
       (groups ? options.groups.base : options.users.base) = "ou=nobody,dc=la,dc=example";
       LdapSource source(options);
