@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <memory>
 #include <numeric>
 #include <optional>
 #include <regex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -162,8 +164,11 @@ struct RuleHit {
 class Mapper {
  public:
   Mapper(const std::vector<DirectorySnapshot>& snapshots, const MappingConfig& config,
-         MappingMemo* memo)
-      : config_(config), memo_(memo) {
+         MappingMemo* memo, unsigned max_threads)
+      : config_(config),
+        memo_(memo),
+        max_threads_(max_threads != 0 ? max_threads
+                                      : std::clamp(std::thread::hardware_concurrency(), 1u, 4u)) {
     for (const auto& s : snapshots) prepared_.push_back(prepare(s));
     // Snapshots by source name: the result does not depend on their order either.
     std::stable_sort(prepared_.begin(), prepared_.end(), [](const auto& a, const auto& b) {
@@ -319,13 +324,17 @@ class Mapper {
     bool any_hit = false;
     std::unique_ptr<GroupTree> tree;
 
-    // The provenance of each of a group's rule hits when reached through `chain` (group
-    // indices, the user's direct group first): made once per chain and shared by every user
-    // reached that way. A cache of a pure function of (chain, hits), so `mutable`.
-    const std::vector<SharedProvenance>& provenances(const DirectorySnapshot& s,
-                                                     const std::vector<std::size_t>& chain,
-                                                     const std::vector<RuleHit>& group_hits) const {
-      auto [it, inserted] = provenance_cache.try_emplace(chain);
+    // Provenances made per nesting chain (group indices, the user's direct group first): one
+    // per rule hit of the chain's last group, shared by every user reached that way. A cache of
+    // a pure function of (chain, hits): `mutable`, and one per mapping thread.
+    using ProvenanceCache = std::map<std::vector<std::size_t>, std::vector<SharedProvenance>>;
+    mutable ProvenanceCache provenance_cache;  // the mapper's own thread
+
+    static const std::vector<SharedProvenance>& provenances(const DirectorySnapshot& s,
+                                                            const std::vector<std::size_t>& chain,
+                                                            const std::vector<RuleHit>& group_hits,
+                                                            ProvenanceCache& cache) {
+      auto [it, inserted] = cache.try_emplace(chain);
       if (inserted) {
         Provenance via;
         via.kind = Provenance::Kind::Rule;
@@ -341,7 +350,6 @@ class Mapper {
       }
       return it->second;
     }
-    mutable std::map<std::vector<std::size_t>, std::vector<SharedProvenance>> provenance_cache;
   };
 
   GroupWork match_rules(const PreparedSnapshot& p) {
@@ -418,19 +426,23 @@ class Mapper {
                   [&](const auto& e) { return !result_.model.users.contains(e.first); });
   }
 
-  // Adds the grants of one directory entry's groups to `user`.
-  void add_grants(User& user, const DirectorySnapshot& s, const GroupWork& w, std::size_t u) {
+  // Adds the grants of one directory entry's groups to `user`. `cache`: the calling thread's
+  // provenance cache (nullptr: the group work's own, for the mapper's thread).
+  void add_grants(User& user, const DirectorySnapshot& s, const GroupWork& w, std::size_t u,
+                  GroupWork::ProvenanceCache* cache = nullptr) const {
     if (!w.any_hit) return;
-    add_grants(user, s, w, w.tree->memberships_of_user(u));
+    add_grants(user, s, w, w.tree->memberships_of_user(u), cache);
   }
 
   void add_grants(User& user, const DirectorySnapshot& s, const GroupWork& w,
-                  const std::vector<GroupTree::Membership>& memberships) {
+                  const std::vector<GroupTree::Membership>& memberships,
+                  GroupWork::ProvenanceCache* cache = nullptr) const {
     if (!w.any_hit) return;
+    GroupWork::ProvenanceCache& c = cache != nullptr ? *cache : w.provenance_cache;
     for (const auto& m : memberships) {
       const auto& group_hits = w.hits[m.group];
       if (group_hits.empty()) continue;
-      const std::vector<SharedProvenance>& vias = w.provenances(s, m.chain, group_hits);
+      const auto& vias = GroupWork::provenances(s, m.chain, group_hits, c);
       for (std::size_t h = 0; h < group_hits.size(); ++h) {
         const RuleHit& hit = group_hits[h];
         for (const auto& role : hit.roles) user.roles.push_back(RoleGrant{role, vias[h]});
@@ -628,9 +640,79 @@ class Mapper {
     user.source = source;
   }
 
+  // True when the memo holds this entry's user as made from the same entry and direct groups.
+  bool reusable(const DirectorySnapshot& s, const GroupWork& w, std::size_t u) const {
+    const DirectoryUser& du = s.users[u];
+    auto it = memo_->users.find(du.id);
+    return it != memo_->users.end() && it->second.source == s.source && it->second.entry == du &&
+           it->second.direct_groups == w.tree->direct_groups(u);
+  }
+
+  // One entry's user: profile and grants, canonical. A pure function of the entry and the
+  // group work (given the thread's own provenance cache).
+  std::shared_ptr<User> make_user(const DirectorySnapshot& s, const GroupWork& w, std::size_t u,
+                                  GroupWork::ProvenanceCache* cache) const {
+    const DirectoryUser& du = s.users[u];
+    auto user = std::make_shared<User>();
+    take_profile(*user, du, s.source);
+    user->enabled = du.enabled;
+    add_grants(*user, s, w, u, cache);
+    canonicalize_grants(*user);
+    return user;
+  }
+
+  // Below this many users per thread, threads cost more than they save.
+  static constexpr std::size_t kUsersPerThread = 16384;
+
+  // The users of the entries map_users will map afresh (not reused from the memo), made on
+  // several threads when there are many: each thread maps a contiguous slice with its own
+  // provenance cache. nullptr for entries without an id or reusable ones. The result is the
+  // same as making them one by one (provenances are equal values, not always one object).
+  std::vector<std::shared_ptr<User>> make_users(const DirectorySnapshot& s, const GroupWork& w,
+                                                bool reuse) const {
+    const std::size_t n = s.users.size();
+    std::vector<std::shared_ptr<User>> made(n);
+    auto make_slice = [&](std::size_t begin, std::size_t end, GroupWork::ProvenanceCache* cache) {
+      for (std::size_t u = begin; u < end; ++u) {
+        if (s.users[u].id.empty() || (reuse && reusable(s, w, u))) continue;
+        made[u] = make_user(s, w, u, cache);
+      }
+    };
+    const unsigned threads =
+        static_cast<unsigned>(std::min<std::size_t>(max_threads_, n / kUsersPerThread));
+    if (threads <= 1) {
+      make_slice(0, n, nullptr);
+      return made;
+    }
+    std::vector<GroupWork::ProvenanceCache> caches(threads);
+    std::vector<std::exception_ptr> errors(threads);
+    std::vector<std::thread> workers;
+    const std::size_t slice = (n + threads - 1) / threads;
+    for (unsigned t = 1; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        try {
+          make_slice(std::min(n, t * slice), std::min(n, (t + 1) * slice), &caches[t]);
+        } catch (...) {
+          errors[t] = std::current_exception();
+        }
+      });
+    }
+    try {
+      make_slice(0, std::min(n, slice), &caches[0]);
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+    for (auto& worker : workers) worker.join();
+    for (const auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    return made;
+  }
+
   void map_users(const PreparedSnapshot& p, const GroupWork& w, bool reuse) {
     const DirectorySnapshot& s = *p.snapshot;
     UserMap& users = result_.model.users;
+    std::vector<std::shared_ptr<User>> made = make_users(s, w, reuse);
     std::size_t without_id = 0;
     for (std::size_t u = 0; u < s.users.size(); ++u) {
       const DirectoryUser& du = s.users[u];
@@ -638,21 +720,12 @@ class Mapper {
         ++without_id;
         continue;
       }
-      if (reuse) {
-        auto it = memo_->users.find(du.id);
-        if (it != memo_->users.end() && it->second.source == s.source && it->second.entry == du &&
-            it->second.direct_groups == w.tree->direct_groups(u) &&
-            users.put_new(du.id, it->second.user)) {
-          ++memo_->reused;
-          continue;
-        }
+      if (!made[u] && reuse && users.put_new(du.id, memo_->users.at(du.id).user)) {
+        ++memo_->reused;  // make_users left it: reusable
+        continue;
       }
       if (!users.contains(du.id)) {
-        auto user = std::make_shared<User>();
-        take_profile(*user, du, s.source);
-        user->enabled = du.enabled;
-        add_grants(*user, s, w, u);
-        canonicalize_grants(*user);
+        std::shared_ptr<User> user = made[u] ? std::move(made[u]) : make_user(s, w, u, nullptr);
         users.put(du.id, user);
         if (memo_) {
           memo_->users.insert_or_assign(
@@ -680,6 +753,7 @@ class Mapper {
 
   const MappingConfig& config_;
   MappingMemo* memo_;             // nullable
+  unsigned max_threads_;          // >= 1
   std::set<std::string> merged_;  // ids made from more than one entry
   std::vector<PreparedSnapshot> prepared_;
   std::vector<CompiledMatcher> rules_;
@@ -692,8 +766,8 @@ class Mapper {
 }  // namespace
 
 MappingResult map_directory(const std::vector<DirectorySnapshot>& snapshots,
-                            const MappingConfig& config, MappingMemo* memo) {
-  return Mapper(snapshots, config, memo).run();
+                            const MappingConfig& config, MappingMemo* memo, unsigned max_threads) {
+  return Mapper(snapshots, config, memo, max_threads).run();
 }
 
 }  // namespace trustgate

@@ -30,7 +30,10 @@ struct MappingResult {
 // (same target, same provenance) are kept once.
 // `memo` (optional) lets a pass reuse the users of the previous one; the result is the same
 // with or without it (see mapping/mapping_memo.h).
+// Users are mapped on up to `max_threads` threads when there are many (0: as many as the
+// machine has, at most 4); the result is the same on any number.
 MappingResult map_directory(const std::vector<DirectorySnapshot>& snapshots,
-                            const MappingConfig& config, MappingMemo* memo = nullptr);
+                            const MappingConfig& config, MappingMemo* memo = nullptr,
+                            unsigned max_threads = 0);
 
 }  // namespace trustgate

@@ -441,5 +441,38 @@ TEST(Mapper, ManyUsersAreMappedThroughGroupsOnce) {
             (std::vector<std::string>{group_dn("Staff-300007"), group_dn("All Staff")}));
 }
 
+// Many users are mapped on several threads, each slice with its own provenance objects; the
+// model is the same as mapped on one thread.
+TEST(Mapper, ManyUsersMapTheSameOnSeveralThreadsAsOnOne) {
+  auto config = la_config();
+  auto staff = make_rule("staff", by_dn(group_dn("Staff")));
+  staff.roles = {"teacher"};
+  auto all = make_rule("everyone", by_dn(group_dn("Everyone")));
+  all.all_institutions = true;
+  config.rules = {staff, all};
+  std::vector<DirectoryUser> users;
+  std::vector<std::string> staff_members, everyone_members = {group_dn("Staff")};
+  for (int i = 0; i < 40000; ++i) {
+    users.push_back(make_user(fmt::format("user{:05}", i), i % 7 != 0));
+    (i % 3 == 0 ? staff_members : everyone_members).push_back(users.back().dn);
+  }
+  const std::vector<DirectorySnapshot> snaps = {snapshot(
+      "ad", users, {make_group("Staff", staff_members), make_group("Everyone", everyone_members)})};
+  const MappingResult one = map_directory(snaps, config, nullptr, 1);
+  const MappingResult four = map_directory(snaps, config, nullptr, 4);
+  ASSERT_EQ(one.model.users.size(), 40000u);
+  EXPECT_TRUE(one.model.users == four.model.users);
+  EXPECT_EQ(one.model.grant_count(), four.model.grant_count());
+  // The first and the last staff member hold the same provenance: one object on one thread,
+  // two (one per slice) on several, which shows the threads ran.
+  const User& first = one.model.users.at("id-user00000");
+  const User& last = one.model.users.at("id-user39999");
+  ASSERT_FALSE(first.roles.empty());
+  ASSERT_FALSE(last.roles.empty());
+  EXPECT_EQ(first.roles[0].via.identity(), last.roles[0].via.identity());
+  EXPECT_NE(four.model.users.at("id-user00000").roles[0].via.identity(),
+            four.model.users.at("id-user39999").roles[0].via.identity());
+}
+
 }  // namespace
 }  // namespace trustgate
