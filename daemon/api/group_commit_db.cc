@@ -73,7 +73,10 @@ void GroupCommitDb::run(const std::function<void(SQLite::Database&)>& fn) {
     if (stop_) throw std::runtime_error("the handoff database is closing");
     pending_.push_back(&job);
     if (pending_.size() == 1) work_.notify_one();
-    done_.wait(lock, [&] { return job.done; });
+  }
+  {
+    std::unique_lock lock(job.m);
+    job.cv.wait(lock, [&] { return job.done; });
   }
   if (job.error) std::rethrow_exception(job.error);
 }
@@ -105,9 +108,12 @@ void GroupCommitDb::writer_loop() {
     {
       std::lock_guard lock(mutex_);
       ++batches_;
-      for (Job* job : batch) job->done = true;
     }
-    done_.notify_all();
+    for (Job* job : batch) {
+      std::lock_guard lock(job->m);
+      job->done = true;
+      job->cv.notify_one();
+    }
     batch.clear();
   }
 }

@@ -44,10 +44,16 @@ class GroupCommitDb final : public DbAccess {
   std::size_t queued() const;
 
  private:
+  // On the caller's stack. The writer sets `done` under `m` and notifies while holding it, so
+  // the caller (who must take `m` to see `done`) cannot destroy the job before the writer is
+  // through with it. (Not std::binary_semaphore: libstdc++'s spins with sched_yield before it
+  // sleeps, which costs the shared cores more than it saves.)
   struct Job {
     const std::function<void(SQLite::Database&)>* fn = nullptr;
     std::exception_ptr error;
-    bool done = false;
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;  // GUARDED_BY(m)
   };
 
   struct Control;
@@ -60,11 +66,13 @@ class GroupCommitDb final : public DbAccess {
   std::unique_ptr<Control> control_;      // writer thread only; destroyed before db_
   StatementCache statements_;             // writer thread only; destroyed before db_
   mutable std::mutex mutex_;
-  std::condition_variable work_;  // the writer waits for jobs
-  std::condition_variable done_;  // callers wait for their job
-  std::vector<Job*> pending_;     // GUARDED_BY(mutex_)
-  std::uint64_t batches_ = 0;     // GUARDED_BY(mutex_)
-  bool stop_ = false;             // GUARDED_BY(mutex_)
+  // The writer waits for jobs. Each caller waits on its own job, so that a batch
+  // wakes exactly its callers (a shared condition variable woke every waiting request thread
+  // at each commit, most of them to sleep again).
+  std::condition_variable work_;
+  std::vector<Job*> pending_;  // GUARDED_BY(mutex_)
+  std::uint64_t batches_ = 0;  // GUARDED_BY(mutex_)
+  bool stop_ = false;          // GUARDED_BY(mutex_)
   std::thread writer_;
 };
 
