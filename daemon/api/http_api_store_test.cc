@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 
 #include "daemon/api/api_json.h"
@@ -448,6 +449,83 @@ TEST_F(HttpApiTest, MetricsCountRequestsByEndpointAndStatus) {
   EXPECT_NE(m.body.find("trustgate_revision 1"), std::string::npos);
   EXPECT_NE(m.body.find("trustgate_sync_degraded 1"), std::string::npos);
   EXPECT_NE(m.body.find("trustgate_seconds_since_last_sync 42"), std::string::npos);
+}
+
+// Counts the HTTP responses in a raw answer.
+std::size_t count_responses(const std::string& answer) {
+  std::size_t n = 0;
+  for (auto at = answer.find("HTTP/1.1 "); at != std::string::npos;
+       at = answer.find("HTTP/1.1 ", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(HttpApiTest, KeepAliveServesPipelinedRequestsUpToTheLimitThenCloses) {
+  // A connection serves at most 1000 requests: the 1000th is answered "Connection: Close" (a
+  // server without the limit would say Keep-Alive). Requests sent together are served from the
+  // read buffer without waiting for the socket again.
+  std::string requests;
+  for (int i = 0; i < 1000; ++i) requests += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string answer = raw(requests);
+  EXPECT_EQ(count_responses(answer), 1000u) << answer.substr(0, 300);
+  const auto last = answer.rfind("HTTP/1.1 ");
+  ASSERT_NE(last, std::string::npos);
+  EXPECT_NE(answer.find("Connection: Close", last), std::string::npos) << answer.substr(last);
+  EXPECT_GT(answer.find("Connection: Close"), last);  // only the last one
+  // Every answer is dated (RFC 9110 IMF-fixdate).
+  const auto date = answer.find("\r\nDate: ");
+  ASSERT_NE(date, std::string::npos);
+  const std::string value = answer.substr(date + 8, answer.find("\r\n", date + 2) - date - 8);
+  EXPECT_EQ(value.size(), 29u) << value;
+  EXPECT_TRUE(value.ends_with(" GMT")) << value;
+  expect_still_serving();
+}
+
+TEST_F(HttpApiTest, IdleKeepAliveConnectionsAreClosedAfterTheTimeoutAndOnStop) {
+  HttpConfig http;
+  http.listen = "127.0.0.1:0";
+  http.idle_timeout_seconds = 1;
+  http.threads = 2;
+  auto server = ApiServer::start(http, *ctx_);
+  ASSERT_TRUE(server) << server.error().message;
+  auto open = [&](ApiServer& s) {
+    auto sock =
+        std::make_unique<Poco::Net::StreamSocket>(Poco::Net::SocketAddress("127.0.0.1", s.port()));
+    sock->setReceiveTimeout(Poco::Timespan(10, 0));
+    const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    sock->sendBytes(req.data(), static_cast<int>(req.size()));
+    return sock;
+  };
+  // Reads until the server closes; returns what came and how long it took.
+  auto read_to_end = [](Poco::Net::StreamSocket& sock) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string out;
+    char buf[4096];
+    try {
+      int n;
+      while ((n = sock.receiveBytes(buf, sizeof buf)) > 0) out.append(buf, n);
+    } catch (...) {
+    }
+    return std::make_pair(out, std::chrono::steady_clock::now() - start);
+  };
+  {
+    auto sock = open(**server);
+    auto [answer, took] = read_to_end(*sock);
+    EXPECT_EQ(count_responses(answer), 1u) << answer;
+    EXPECT_NE(answer.find("Connection: Keep-Alive"), std::string::npos) << answer;
+    EXPECT_GE(took, std::chrono::milliseconds(800));  // kept open while idle...
+    EXPECT_LT(took, std::chrono::seconds(5));         // ...for the idle timeout only
+  }
+  // Stopping aborts idle keep-alive connections at once (not after the idle timeout of 10 s).
+  auto sock = open(*server_);
+  char first[256];
+  ASSERT_GT(sock->receiveBytes(first, sizeof first), 0);
+  const auto start = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  auto [rest, took] = read_to_end(*sock);
+  EXPECT_LT(took, std::chrono::seconds(2));
 }
 
 TEST_F(HttpApiTest, StopsPromptlyAndRefusesPlainHttpOffLoopback) {

@@ -4,7 +4,6 @@
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -12,6 +11,7 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
@@ -20,6 +20,7 @@
 #include <mutex>
 
 #include "daemon/api/api_json.h"
+#include "daemon/api/http_connection.h"
 
 namespace trustgate {
 namespace {
@@ -228,8 +229,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiC
     params->setSoftwareVersion("trustgate");
 
     s->pool_ = std::make_unique<Poco::ThreadPool>(1, threads + 1);
-    s->server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new EdgeFactory(*s->router_, ctx, EdgeConfig{http.max_body_bytes}), *s->pool_, socket,
+    s->connections_ = std::make_shared<HttpConnections>();
+    Poco::Net::HTTPRequestHandlerFactory::Ptr handlers =
+        new EdgeFactory(*s->router_, ctx, EdgeConfig{http.max_body_bytes});
+    s->server_ = std::make_unique<Poco::Net::TCPServer>(
+        new HttpConnectionFactory(params, handlers, s->connections_, s->tls_), *s->pool_, socket,
         params);
     s->server_->start();
     spdlog::info("http: listening on {}:{}{}", address.host().toString(), s->port_,
@@ -246,7 +250,8 @@ void ApiServer::stop() {
   if (stopped_) return;
   stopped_ = true;
   try {
-    if (server_) server_->stopAll(true);
+    if (server_) server_->stop();  // no new connections
+    if (connections_) connections_->abort_all();
     if (pool_) pool_->joinAll();
   } catch (...) {
     spdlog::warn("http: error while stopping the server");

@@ -7,7 +7,8 @@
 // (URI 16 KiB, header name 256 B, value 8 KiB, 100 fields) are refused by Poco with 400;
 // HttpConfig::threads worker threads, max_connections queued, idle_timeout_seconds for both
 // reading a request and keep-alive. Plain HTTP is refused on a non-loopback address: use TLS.
-// Every response carries Cache-Control: no-store.
+// Every response carries Cache-Control: no-store. Connections are served by HttpConnection
+// (http_connection.h).
 #include <cstdint>
 #include <memory>
 
@@ -18,11 +19,13 @@
 namespace Poco {
 class ThreadPool;
 namespace Net {
-class HTTPServer;
+class TCPServer;
 }
 }  // namespace Poco
 
 namespace trustgate {
+
+class HttpConnections;
 
 class ApiServer {
  public:
@@ -41,7 +44,8 @@ class ApiServer {
   ApiServer() = default;
   std::unique_ptr<Router> router_;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
+  std::shared_ptr<HttpConnections> connections_;
   std::uint16_t port_ = 0;
   bool tls_ = false;
   bool stopped_ = false;
