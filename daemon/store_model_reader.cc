@@ -27,18 +27,8 @@ T decoded(std::optional<T> value, std::string_view table, std::string_view colum
 // The provenances table by id; each row is one shared object, as the mapper made them.
 std::unordered_map<std::int64_t, SharedProvenance> read_provenances(SQLite::Database& db) {
   std::unordered_map<std::int64_t, SharedProvenance> out;
-  SQLite::Statement q(db, "SELECT id, kind, rule, group_dn, chain, source FROM provenances");
-  while (q.executeStep()) {
-    Provenance p;
-    std::string kind = q.getColumn(1).getString();
-    p.kind = decoded(store_codec::decode_provenance_kind(kind), "provenances", "kind", kind);
-    p.rule = q.getColumn(2).getString();
-    p.group = q.getColumn(3).getString();
-    std::string chain = q.getColumn(4).getString();
-    p.chain = decoded(store_codec::decode_chain(chain), "provenances", "chain", chain);
-    p.source = q.getColumn(5).getString();
-    out.emplace(q.getColumn(0).getInt64(), std::move(p));
-  }
+  SQLite::Statement q(db, kSelectProvenances);
+  while (q.executeStep()) out.emplace(q.getColumn(0).getInt64(), read_provenance_row(q));
   return out;
 }
 
@@ -53,6 +43,18 @@ const SharedProvenance& provenance_of(
 }
 
 }  // namespace
+
+Provenance read_provenance_row(const SQLite::Statement& q) {
+  Provenance p;
+  std::string kind = q.getColumn(1).getString();
+  p.kind = decoded(store_codec::decode_provenance_kind(kind), "provenances", "kind", kind);
+  p.rule = q.getColumn(2).getString();
+  p.group = q.getColumn(3).getString();
+  std::string chain = q.getColumn(4).getString();
+  p.chain = decoded(store_codec::decode_chain(chain), "provenances", "chain", chain);
+  p.source = q.getColumn(5).getString();
+  return p;
+}
 
 AccessModel read_model(SQLite::Database& db) {
   AccessModel m;

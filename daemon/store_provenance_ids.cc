@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "daemon/store_codec.h"
+#include "daemon/store_model_reader.h"
 
 namespace trustgate {
 
@@ -13,20 +14,14 @@ ProvenanceIds::~ProvenanceIds() = default;
 
 void ProvenanceIds::load() {
   ids_.clear();
-  SQLite::Statement q(db_, "SELECT id, kind, rule, group_dn, chain, source FROM provenances");
+  SQLite::Statement q(db_, kSelectProvenances);
   while (q.executeStep()) {
-    Provenance p;
     // Undecodable rows are left out: a grant naming one fails in the reader, and a new row
     // for the same value cannot collide with them (its spelling differs).
-    auto kind = store_codec::decode_provenance_kind(q.getColumn(1).getString());
-    auto chain = store_codec::decode_chain(q.getColumn(4).getString());
-    if (!kind || !chain) continue;
-    p.kind = *kind;
-    p.rule = q.getColumn(2).getString();
-    p.group = q.getColumn(3).getString();
-    p.chain = std::move(*chain);
-    p.source = q.getColumn(5).getString();
-    ids_.emplace(std::move(p), q.getColumn(0).getInt64());
+    try {
+      ids_.emplace(read_provenance_row(q), q.getColumn(0).getInt64());
+    } catch (const StoreCorrupt&) {
+    }
   }
   loaded_ = true;
 }
