@@ -61,6 +61,12 @@ double cpu_seconds(const rusage& u) {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
+double self_cpu_seconds() {  // all threads of this process
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return cpu_seconds(u);
+}
+
 // User + system CPU seconds a running process has used so far (/proc/PID/stat).
 double process_cpu_seconds(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/stat", pid));
@@ -138,13 +144,16 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
   std::size_t n_users = 0, n_groups = 0, grants = 0;
   double t_read = 0, t_map = 0, t_apply = 0, t_applied = 0;
   std::size_t peak_read = 0, peak_map = 0;
+  double cpu_read = 0, cpu_map = 0, cpu_apply = 0;  // this process's CPU seconds per phase
   bool ok = true;
   auto m = measure([&] {
     const auto start = std::chrono::steady_clock::now();
     auto t0 = start;
+    double c0 = self_cpu_seconds();
     LdapSource source(o);
     auto snap = source.snapshot();
     t_read = seconds_since(t0);
+    cpu_read = self_cpu_seconds() - c0;
     if (!snap) {
       fmt::print(stderr, "snapshot failed: {}\n", snap.error().message);
       ok = false;
@@ -154,14 +163,17 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
     n_users = snap->users.size();
     n_groups = snap->groups.size();
     t0 = std::chrono::steady_clock::now();
+    c0 = self_cpu_seconds();
     std::vector<DirectorySnapshot> snaps;
     snaps.push_back(std::move(*snap));
     MappingResult mapped = map_directory(snaps, mapping);
     snaps.clear();
     t_map = seconds_since(t0);
+    cpu_map = self_cpu_seconds() - c0;
     peak_map = peak_rss_kib_now();
     grants = mapped.model.grant_count();
     t0 = std::chrono::steady_clock::now();
+    c0 = self_cpu_seconds();
     auto store = Store::open(db_path, clock);
     if (!store) {
       fmt::print(stderr, "store: {}\n", store.error().message);
@@ -175,6 +187,7 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
     auto applied =
         (*store)->apply(std::make_shared<const AccessModel>(std::move(mapped.model)), apply);
     t_apply = seconds_since(t0);
+    cpu_apply = self_cpu_seconds() - c0;
     // The sync is done once the revision is applied: the daemon serves it from here on. Freeing
     // the model and closing the store (end of this scope) are the bench's, not the sync's.
     t_applied = seconds_since(start);
@@ -184,9 +197,10 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
     }
   });
   if (!ok) return 1;
-  fmt::print("RESULT {:.4f} {} {} {} {} {} {:.4f} {:.4f} {:.4f} {} {} {:.4f}\n", t_applied,
-             m.peak_rss_kib, m.rss_before_kib, n_users, n_groups, grants, t_read, t_map, t_apply,
-             peak_read, peak_map, m.seconds);
+  fmt::print(
+      "RESULT {:.4f} {} {} {} {} {} {:.4f} {:.4f} {:.4f} {} {} {:.4f} {:.4f} {:.4f} {:.4f}\n",
+      t_applied, m.peak_rss_kib, m.rss_before_kib, n_users, n_groups, grants, t_read, t_map,
+      t_apply, peak_read, peak_map, m.seconds, cpu_read, cpu_map, cpu_apply);
   return 0;
 }
 
@@ -194,6 +208,7 @@ struct SyncFigures {
   double seconds = 0, read = 0, map = 0, apply = 0;
   double with_teardown = 0;  // until the model and store are freed
   double cpu = 0;            // the sync process's user + system CPU seconds
+  double cpu_read = 0, cpu_map = 0, cpu_apply = 0;
   std::size_t peak_kib = 0, before_kib = 0, users = 0, groups = 0, grants = 0;
   std::size_t peak_after_read = 0, peak_after_map = 0;
 };
@@ -211,7 +226,8 @@ std::optional<SyncFigures> run_sync_child(const std::string& url, std::size_t us
     std::istringstream s(line.substr(7));
     SyncFigures f;
     s >> f.seconds >> f.peak_kib >> f.before_kib >> f.users >> f.groups >> f.grants >> f.read >>
-        f.map >> f.apply >> f.peak_after_read >> f.peak_after_map >> f.with_teardown;
+        f.map >> f.apply >> f.peak_after_read >> f.peak_after_map >> f.with_teardown >>
+        f.cpu_read >> f.cpu_map >> f.cpu_apply;
     f.cpu = ran.cpu;
     fs::remove(db);
     fs::remove(fs::path(db.string() + "-wal"));
@@ -310,8 +326,9 @@ int main(int argc, char** argv) {
     // finish faster than its CPU seconds / N.
     fmt::print(
         "         CPU: dump {:.2f} s (ldapsearch {:.2f} + slapd {:.2f}) | full sync {:.2f} s "
-        "(trustgate {:.2f} + slapd {:.2f})\n",
-        dumped.cpu + slapd_dump, dumped.cpu, slapd_dump, f->cpu + slapd_sync, f->cpu, slapd_sync);
+        "(trustgate {:.2f}: read {:.2f} + map {:.2f} + apply {:.2f}; + slapd {:.2f})\n",
+        dumped.cpu + slapd_dump, dumped.cpu, slapd_dump, f->cpu + slapd_sync, f->cpu, f->cpu_read,
+        f->cpu_map, f->cpu_apply, slapd_sync);
   }
   std::size_t peak = 0;
   for (const auto& f : figures) peak = std::max(peak, f.peak_kib);
