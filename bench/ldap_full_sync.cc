@@ -33,6 +33,7 @@
 #include "bench/lib/synthetic_directory.h"
 #include "common/clock.h"
 #include "connectors/ldap/ldap_source.h"
+#include "daemon/sqlite_library.h"
 #include "daemon/store.h"
 #include "mapping/mapper.h"
 #include "tests/harness/slapd.cc"  // NOLINT: see the header comment
@@ -124,6 +125,7 @@ MappingConfig mapping_for(const SyntheticShape& shape) {
 // --sync-child URL USERS DB: one full sync; prints "RESULT seconds peak_kib rss_before_kib
 // users groups grants" and the phase times.
 int sync_child(const std::string& url, std::size_t users, const std::string& db_path) {
+  (void)configure_sqlite_library();  // as trustgated does
   SyntheticShape shape;
   shape.users = users;
   MappingConfig mapping = mapping_for(shape);

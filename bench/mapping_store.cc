@@ -15,6 +15,7 @@
 #include "bench/lib/measure.h"
 #include "bench/lib/synthetic_directory.h"
 #include "common/clock.h"
+#include "daemon/sqlite_library.h"
 #include "daemon/store.h"
 #include "mapping/mapper.h"
 #include "mapping/model_diff.h"
@@ -23,6 +24,7 @@ using namespace trustgate;
 using namespace trustgate::bench;
 
 int main(int argc, char** argv) {
+  (void)configure_sqlite_library();  // as trustgated does
   SyntheticShape shape;
   if (argc > 1) shape.users = std::strtoul(argv[1], nullptr, 10);
   if (argc > 2) shape.groups = std::strtoul(argv[2], nullptr, 10);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ctl/context.h"
+#include "daemon/sqlite_library.h"
 
 using namespace trustgate::ctl;
 
@@ -54,6 +55,8 @@ int usage(std::ostream& out, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Only a speed setting, and nothing has opened SQLite yet: it cannot fail here.
+  (void)trustgate::configure_sqlite_library();
   Context ctx;
   const char* env = std::getenv("TRUSTGATE_CONFIG");
   ctx.config_path = env ? env : "/etc/trustgate/trustgate.toml";

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "daemon/daemon.h"
+#include "daemon/sqlite_library.h"
 #include "daemon/systemd/logging.h"
 #include "daemon/systemd/notifier.h"
 
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   }
   auto logger = trustgate::make_logger("info");
   spdlog::set_default_logger(logger);
+  if (auto tuned = trustgate::configure_sqlite_library(); !tuned)
+    spdlog::warn("{}", tuned.error().message);
   trustgate::SystemClock clock;
   trustgate::SecureRandom random;
   auto notifier = trustgate::make_systemd_notifier();

@@ -150,8 +150,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Clock&
       return fail("store.open", fmt::format("cannot create {}: {}", parent.string(), ec.message()));
   }
   try {
-    db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                            kBusyTimeoutMs);
+    // NOMUTEX: the connection is only used under mutex_, so SQLite's own lock around every
+    // call (several per row written) is redundant.
+    db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
   } catch (const std::exception& e) {
     return fail("store.open", fmt::format("cannot open store {}: {}", path, e.what()));
   }
