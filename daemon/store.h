@@ -51,7 +51,7 @@ class Store {
   static Result<std::unique_ptr<Store>> open(const std::string& path, const Clock& clock);
   ~Store();
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   int schema_version() const;
 
   // Applies `model` as a new revision in ONE transaction: a reader (or a process killed

@@ -99,6 +99,8 @@ class Writer {
                                  "INSERT INTO cluster_institutions "
                                  "(cluster_id, position, institution_id) VALUES (?, ?, ?)"),
         del_user_(db, "DELETE FROM users WHERE id = ?"),
+        del_user_roles_(db, "DELETE FROM user_roles WHERE user_id = ?"),
+        del_user_associations_(db, "DELETE FROM user_associations WHERE user_id = ?"),
         ins_user_(db,
                   "INSERT INTO users (id, username, display_name, email, dn, source, enabled) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -129,16 +131,23 @@ class Writer {
         [&](const std::string& id) { erase(del_cluster_, id); },
         [&](const Cluster& c) { insert(c); }, stats);
     walk_user_delta(
-        current.users, target.users, [&](const std::string& id) { erase(del_user_, id); },
+        current.users, target.users, [&](const std::string& id) { erase_user(id); },
         [&](const User& u) { insert(u); }, stats);
     return stats;
   }
 
  private:
-  // Deleting an owner cascades to its child rows (ON DELETE CASCADE).
+  // Deleting an owner cascades to its child rows (ON DELETE CASCADE), except for users: the
+  // grant tables have no foreign key (schema version 3), so their rows go first, here.
   static void erase(SQLite::Statement& s, const std::string& id) {
     s.bindNoCopy(1, id);
     run(s);
+  }
+
+  void erase_user(const std::string& id) {
+    erase(del_user_roles_, id);
+    erase(del_user_associations_, id);
+    erase(del_user_, id);
   }
 
   void insert(const Permission& p) {
@@ -212,7 +221,8 @@ class Writer {
   SQLite::Statement del_role_, ins_role_, ins_role_permission_;
   SQLite::Statement del_institution_, ins_institution_;
   SQLite::Statement del_cluster_, ins_cluster_, ins_cluster_institution_;
-  SQLite::Statement del_user_, ins_user_, ins_user_role_, ins_user_association_;
+  SQLite::Statement del_user_, del_user_roles_, del_user_associations_;
+  SQLite::Statement ins_user_, ins_user_role_, ins_user_association_;
 };
 
 }  // namespace

@@ -143,11 +143,18 @@ TEST_F(StoreTest, CreatesAndMigratesANewFile) {
     EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
     EXPECT_EQ(db.execAndGet("PRAGMA foreign_keys").getInt(), 1);
     EXPECT_EQ(db.execAndGet("PRAGMA synchronous").getInt(), 2);  // FULL
+    // Grant rows carry no foreign key (schema version 3): the writer deletes them itself.
+    for (const char* table : {"user_roles", "user_associations"}) {
+      EXPECT_EQ(
+          db.execAndGet(fmt::format("SELECT count(*) FROM pragma_foreign_key_list('{}')", table))
+              .getInt(),
+          0)
+          << table;
+    }
     for (const char* table :
          {"revisions", "permissions", "roles", "role_permissions", "institutions", "clusters",
           "cluster_institutions", "users", "user_roles", "user_associations", "provenances",
-          "manual_associations",
-          "source_state", "sync_status"}) {
+          "manual_associations", "source_state", "sync_status"}) {
       EXPECT_TRUE(db.tableExists(table)) << table;
     }
   });
@@ -308,6 +315,41 @@ TEST_F(StoreTest, IncrementalApplyWritesOnlyWhatDiffersAndEqualsAFreshLoad) {
   EXPECT_LT(total_changes(*store) - before_mixed, 200);
 
   EXPECT_EQ(first_difference(load_model(*store), model), "");
+  auto fresh = open_ok(path_, clock_);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(first_difference(load_model(*fresh), model), "");
+}
+
+TEST_F(StoreTest, RemovedAndReplacedUsersLeaveNoGrantRowsBehind) {
+  auto store = open_ok(path_, clock_);
+  ASSERT_TRUE(store);
+  AccessModel model = synthetic_model({.users = 50});
+  ASSERT_TRUE(store->apply(model, options("ad", "initial")));
+  auto grant_rows_of = [&](const std::string& id) {
+    return store->with_db([&](SQLite::Database& db) {
+      SQLite::Statement q(db,
+                          "SELECT (SELECT count(*) FROM user_roles WHERE user_id = ?1) + "
+                          "(SELECT count(*) FROM user_associations WHERE user_id = ?1)");
+      q.bind(1, id);
+      q.executeStep();
+      return q.getColumn(0).getInt();
+    });
+  };
+  const std::string removed = std::next(model.users.begin(), 3)->first;
+  const std::string replaced = std::next(model.users.begin(), 7)->first;
+  ASSERT_GT(grant_rows_of(removed), 0);
+  ASSERT_GT(grant_rows_of(replaced), 1);
+
+  model.users.erase(removed);
+  User fewer = model.users.at(replaced);  // one grant less: the user is deleted and re-inserted
+  ASSERT_FALSE(fewer.associations.empty());
+  fewer.associations.pop_back();
+  const int expected = static_cast<int>(fewer.roles.size() + fewer.associations.size());
+  model.users[replaced] = fewer;
+  ASSERT_TRUE(store->apply(model, options("ad", "users -1 ~1")));
+
+  EXPECT_EQ(grant_rows_of(removed), 0);
+  EXPECT_EQ(grant_rows_of(replaced), expected);
   auto fresh = open_ok(path_, clock_);
   ASSERT_TRUE(fresh);
   EXPECT_EQ(first_difference(load_model(*fresh), model), "");
@@ -549,9 +591,8 @@ TEST_F(StoreTest, ReportsADamagedRowAsAnErrorNotAThrow) {
   auto store = open_ok(path_, clock_);
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->apply(rich_model(), options("ad", "1")));
-  store->with_db([](SQLite::Database& db) {
-    db.exec("UPDATE provenances SET chain = '[\"unterminated'");
-  });
+  store->with_db(
+      [](SQLite::Database& db) { db.exec("UPDATE provenances SET chain = '[\"unterminated'"); });
   // A fresh connection reads the file (this one serves its revision from memory).
   auto reader = open_ok(path_, clock_);
   ASSERT_TRUE(reader);
