@@ -5,10 +5,10 @@
 #include <limits>
 #include <numeric>
 #include <string_view>
-#include <unordered_map>
 
 #include "mapping/access_model.h"
 #include "mapping/dn.h"
+#include "mapping/flat_key_index.h"
 
 namespace trustgate {
 namespace {
@@ -86,59 +86,69 @@ GroupTree::GroupTree(const std::vector<DirectoryGroup>& groups,
   rank_.assign(n, 0);
   for (std::size_t r = 0; r < n; ++r) rank_[order[r]] = r;
 
-  std::unordered_map<std::string_view, std::size_t> group_by_dn;
-  group_by_dn.reserve(n);
-  for (std::size_t g : order) group_by_dn.emplace(norm[g], g);  // first (lowest rank) wins
+  // One index of normalised DNs for groups and users: a member value is looked up once. A
+  // value is a group's (nesting) before it is a user's, as groups are inserted first; of groups
+  // sharing a DN the first in rank order wins. Users sharing a DN are chained by `same_key`
+  // (the index holds the last one). Values: g for group g, n + u for user u.
+  const std::size_t n_users = users.size();
+  FlatKeyIndex by_dn(n + n_users);
+  for (std::size_t g : order) by_dn.emplace(norm[g], static_cast<std::uint32_t>(g));
 
-  // Users by normalised DN and (only when some group has memberUid values) by lower-cased
-  // username. Several users may share a key: `same_key` chains them.
-  std::vector<std::size_t> same_key(users.size(), kNone);
-  std::vector<std::string> user_norm(users.size());
-  std::unordered_map<std::string_view, std::size_t> user_by_dn;
-  user_by_dn.reserve(users.size());
-  for (std::size_t u = 0; u < users.size(); ++u) {
+  // Users' normalised DNs in one buffer (never longer than the DNs as written, so reserving
+  // their total keeps every view into it valid): no allocation per user.
+  std::string user_norm;
+  {
+    std::size_t total = 0;
+    for (const auto& u : users) total += u.dn.size();
+    user_norm.reserve(total);
+  }
+  std::vector<std::size_t> same_key(n_users, kNone);
+  std::string key;  // reused: no allocation per DN or member value
+  for (std::size_t u = 0; u < n_users; ++u) {
     if (users[u].dn.empty()) continue;
-    normalize_dn_into(users[u].dn, user_norm[u]);
-    auto [it, inserted] = user_by_dn.emplace(user_norm[u], u);
-    if (!inserted) {
-      same_key[u] = it->second;
-      it->second = u;
-    }
+    normalize_dn_into(users[u].dn, key);
+    const std::size_t at = user_norm.size();
+    user_norm.append(key);
+    auto [value, inserted] = by_dn.emplace(std::string_view(user_norm).substr(at, key.size()),
+                                           static_cast<std::uint32_t>(n + u));
+    if (inserted || value < n) continue;  // new, or the DN of a group
+    same_key[u] = value - n;
+    value = static_cast<std::uint32_t>(n + u);
   }
   const bool any_uids = std::any_of(groups.begin(), groups.end(),
                                     [](const DirectoryGroup& g) { return !g.member_uids.empty(); });
-  std::vector<std::size_t> same_name(any_uids ? users.size() : 0, kNone);
-  std::vector<std::string> user_lower(any_uids ? users.size() : 0);
-  std::unordered_map<std::string_view, std::size_t> user_by_name;
+  std::vector<std::size_t> same_name(any_uids ? n_users : 0, kNone);
+  std::vector<std::string> user_lower(any_uids ? n_users : 0);
+  FlatKeyIndex by_name(any_uids ? n_users : 0);
   if (any_uids) {
-    user_by_name.reserve(users.size());
-    for (std::size_t u = 0; u < users.size(); ++u) {
+    for (std::size_t u = 0; u < n_users; ++u) {
       if (users[u].username.empty()) continue;
       user_lower[u] = to_lower(users[u].username);
-      auto [it, inserted] = user_by_name.emplace(user_lower[u], u);
+      auto [value, inserted] = by_name.emplace(user_lower[u], static_cast<std::uint32_t>(u));
       if (!inserted) {
-        same_name[u] = it->second;
-        it->second = u;
+        same_name[u] = value;
+        value = static_cast<std::uint32_t>(u);
       }
     }
   }
 
-  std::string key;  // reused: no allocation per member value
   for (std::size_t g = 0; g < n; ++g) {
     for (const std::string& member : groups[g].member_dns) {
       normalize_dn_into(member, key);
-      if (auto it = group_by_dn.find(key); it != group_by_dn.end()) {
-        parents_[it->second].push_back(g);
-      } else if (auto u = user_by_dn.find(key); u != user_by_dn.end()) {
-        for (std::size_t user = u->second; user != kNone; user = same_key[user]) {
+      const std::uint32_t* found = by_dn.find(key);
+      if (found == nullptr) continue;
+      if (*found < n) {
+        parents_[*found].push_back(g);
+      } else {
+        for (std::size_t user = *found - n; user != kNone; user = same_key[user]) {
           user_groups_[user].push_back(g);
         }
       }
     }
     for (const std::string& uid : groups[g].member_uids) {
       key = to_lower(uid);
-      if (auto u = user_by_name.find(key); u != user_by_name.end()) {
-        for (std::size_t user = u->second; user != kNone; user = same_name[user]) {
+      if (const std::uint32_t* found = by_name.find(key)) {
+        for (std::size_t user = *found; user != kNone; user = same_name[user]) {
           user_groups_[user].push_back(g);
         }
       }
