@@ -2,9 +2,12 @@
 #include "connectors/ldap/ldap_source.h"
 
 #include <gtest/gtest.h>
+#include <lber.h>
+#include <ldap.h>
 
 #include <memory>
 
+#include "connectors/ldap/ldap_connection.h"
 #include "tests/harness/ldap_test_directory.h"
 #include "tests/harness/slapd.h"
 
@@ -87,6 +90,31 @@ TEST_F(LdapSourceTest, LdapsWithTheRightCaWorks) {
   auto snap = source.snapshot();
   ASSERT_TRUE(snap) << snap.error().message;
   EXPECT_EQ(snap->users.size(), static_cast<std::size_t>(kUsers));
+}
+
+// Each connection reads through liblber's read-ahead layer (below TLS when there is TLS), so a
+// search costs a read() per buffer, not two per entry; and entries still come through whole.
+TEST_F(LdapSourceTest, ConnectionsReadAheadInPlainStartTlsAndLdaps) {
+  auto plain = source_options(slapd_->ldap_url(), false);
+  auto start_tls = plain;
+  start_tls.start_tls = true;
+  start_tls.ca_file = slapd_->ca_file();
+  auto ldaps = source_options(slapd_->ldaps_url(), false);
+  ldaps.ca_file = slapd_->ca_file();
+  for (const auto& options : {plain, start_tls, ldaps}) {
+    SCOPED_TRACE(options.url + (options.start_tls ? " StartTLS" : ""));
+    auto conn = LdapConnection::open(options);
+    ASSERT_TRUE(conn) << conn.error().message;
+    Sockbuf* sb = nullptr;
+    ASSERT_EQ(ldap_get_option(conn->get(), LDAP_OPT_SOCKBUF, &sb), LDAP_OPT_SUCCESS);
+    EXPECT_EQ(ber_sockbuf_ctrl(sb, LBER_SB_OPT_HAS_IO, &ber_sockbuf_io_readahead), 1);
+    LDAPMessage* result = nullptr;
+    ASSERT_EQ(ldap_search_ext_s(conn->get(), kPeople, LDAP_SCOPE_ONELEVEL, "(uid=user004*)",
+                                nullptr, 0, nullptr, nullptr, nullptr, 0, &result),
+              LDAP_SUCCESS);
+    EXPECT_EQ(ldap_count_entries(conn->get(), result), 10);
+    ldap_msgfree(result);
+  }
 }
 
 void expect_tls_verification_failure(const Result<DirectorySnapshot>& snap) {
