@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <stdexcept>
 
 #include "daemon/store_codec.h"
 #include "daemon/store_model_reader.h"
@@ -188,19 +189,94 @@ Result<RevisionInfo> Store::apply(const AccessModel& model, const ApplyOptions& 
 
 Result<RevisionInfo> Store::apply(std::shared_ptr<const AccessModel> shared,
                                   const ApplyOptions& options) {
-  const AccessModel& model = *shared;
-  if (auto valid = check_model(model); !valid) return std::unexpected(valid.error());
-  std::lock_guard lock(mutex_);
+  // Checked first too: a key that is not its user's id would break the id order below.
+  if (auto valid = check_model(*shared); !valid) return std::unexpected(valid.error());
+  auto revision = begin_revision();
+  if (!revision) return std::unexpected(revision.error());
+  for (const auto& [id, user] : shared->users.entries()) (*revision)->add(user);
+  return (*revision)->commit(std::move(shared), options);
+}
+
+Result<std::unique_ptr<Store::Revision>> Store::begin_revision() {
+  std::unique_ptr<Revision> r(new Revision(*this));  // takes the lock
   try {
     // IMMEDIATE: take the write lock first, so the revision number read below stays ours.
-    SQLite::Transaction txn(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    std::int64_t current =
+    r->txn_ = std::make_unique<SQLite::Transaction>(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    r->current_number_ =
         db_->execAndGet("SELECT coalesce(max(number), 0) FROM revisions").getInt64();
-    refresh_cache(current);
+    refresh_cache(r->current_number_);
+    r->current_ = cache_;
+    r->writer_ = std::make_unique<ModelDeltaWriter>(*db_, *provenances_, *r->current_);
+    r->open_ = true;
+    return r;
+  } catch (const std::exception& e) {
+    return std::unexpected(to_error("apply", e));  // r's transaction rolls back
+  }
+}
 
+Store::Revision::Revision(Store& store) : store_(store), lock_(store.mutex_) {}
+
+Store::Revision::~Revision() {
+  if (open_) abandon();
+}
+
+void Store::Revision::abandon() {
+  writer_.reset();
+  txn_.reset();  // rolls back
+  store_.provenances_->rolled_back();
+  open_ = false;
+  lock_.unlock();
+}
+
+void Store::Revision::add(const UserMap::Ptr& user) {
+  if (!open_ || failed_) return;
+  try {
+    writer_->user(user);
+    given_.push_back(user.get());
+  } catch (const std::logic_error& e) {
+    failed_ = Error{"store.invalid", e.what()};  // users out of order
+  } catch (const std::exception& e) {
+    failed_ = to_error("apply", e);
+  }
+}
+
+void Store::Revision::add_users(std::span<const UserMap::Ptr> users) {
+  for (const auto& user : users) add(user);
+}
+
+namespace {
+
+// Whether `users` are exactly `given`, in order.
+bool same_users(const UserMap& users, const std::vector<const User*>& given) {
+  if (users.size() != given.size()) return false;
+  std::size_t i = 0;
+  for (const auto& [id, user] : users.entries()) {
+    if (user.get() != given[i++]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<RevisionInfo> Store::Revision::commit(std::shared_ptr<const AccessModel> shared,
+                                             const ApplyOptions& options) {
+  if (!open_) return fail("store.invalid", "this revision was already committed or abandoned");
+  const AccessModel& model = *shared;
+  Result<void> valid;
+  if (failed_) {
+    valid = std::unexpected(*failed_);
+  } else if (valid = check_model(model); valid && !same_users(model.users, given_)) {
+    valid = fail("store.invalid", "the model's users are not the users written for it");
+  }
+  if (!valid) {
+    abandon();
+    return std::unexpected(valid.error());
+  }
+  try {
+    SQLite::Database& db = *store_.db_;
     RevisionInfo info;
-    info.number = current + 1;
-    info.applied_at = unix_seconds(clock_.now());
+    info.number = current_number_ + 1;
+    info.applied_at = unix_seconds(store_.clock_.now());
     info.sources = options.sources;
     info.users = model.users.size();
     info.institutions = model.institutions.size();
@@ -209,9 +285,9 @@ Result<RevisionInfo> Store::apply(std::shared_ptr<const AccessModel> shared,
     info.summary = options.summary;
     info.forced = options.forced;
 
-    SQLite::Statement ins(*db_, fmt::format("INSERT INTO revisions ({}) VALUES "
-                                            "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                            kRevisionColumns));
+    SQLite::Statement ins(db, fmt::format("INSERT INTO revisions ({}) VALUES "
+                                          "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                          kRevisionColumns));
     ins.bind(1, info.number);
     ins.bind(2, info.applied_at);
     ins.bind(3, info.sources);
@@ -223,18 +299,20 @@ Result<RevisionInfo> Store::apply(std::shared_ptr<const AccessModel> shared,
     ins.bind(9, info.forced ? 1 : 0);
     ins.exec();
 
-    write_model_delta(*db_, *provenances_, *cache_, model);
+    writer_->finish(model);
+    write_source_states(db, options.source_states);
 
-    write_source_states(*db_, options.source_states);
-
-    txn.commit();
-    provenances_->committed();
-    cache_ = std::move(shared);  // the file now holds exactly this model
-    cache_revision_ = info.number;
+    txn_->commit();
+    store_.provenances_->committed();
+    store_.cache_ = std::move(shared);  // the file now holds exactly this model
+    store_.cache_revision_ = info.number;
+    writer_.reset();
+    txn_.reset();
+    open_ = false;
+    lock_.unlock();
     return info;
   } catch (const std::exception& e) {
-    // The transaction rolled back; the cache still is the current revision's.
-    provenances_->rolled_back();
+    abandon();  // the cache still is the current revision's
     return std::unexpected(to_error("apply", e));
   }
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,13 @@
 
 namespace SQLite {
 class Database;
-}
+class Transaction;
+}  // namespace SQLite
 
 namespace trustgate {
 
 class ProvenanceIds;
+class ModelDeltaWriter;
 
 struct RevisionInfo {
   std::int64_t number = 0;
@@ -59,6 +62,43 @@ class Store {
   Result<RevisionInfo> apply(const AccessModel& model, const ApplyOptions& options);
   // As above, keeping `model` (not a copy) as the store's in-memory copy of the revision.
   Result<RevisionInfo> apply(std::shared_ptr<const AccessModel> model, const ApplyOptions& options);
+
+  // A revision written while its model is still being made: a full sync writes the users it
+  // has mapped while it maps the next ones. From begin_revision() until commit() or its
+  // destruction it holds the store's lock and SQLite's write lock; destroyed without a
+  // successful commit() it rolls back, and nothing of it was ever visible. One thread at a time.
+  class Revision {
+   public:
+    ~Revision();
+    Revision(const Revision&) = delete;
+    Revision& operator=(const Revision&) = delete;
+
+    // The model's next users, in increasing id order, each after every id given before. Only
+    // their rows that differ from the current revision's are written. A failure is kept (the
+    // rest is skipped) and returned by commit().
+    void add_users(std::span<const UserMap::Ptr> users);
+    // Writes the rest of `model`, as apply() does, and commits. `model->users` must be exactly
+    // the users given to add_users(), in order: "store.invalid" otherwise, and nothing applied.
+    Result<RevisionInfo> commit(std::shared_ptr<const AccessModel> model,
+                                const ApplyOptions& options);
+
+   private:
+    friend class Store;
+    explicit Revision(Store& store);
+    void add(const UserMap::Ptr& user);
+    void abandon();  // rolls back, forgets provenance ids of this transaction, unlocks
+
+    Store& store_;
+    std::unique_lock<std::mutex> lock_;  // first: released last
+    std::unique_ptr<SQLite::Transaction> txn_;
+    std::shared_ptr<const AccessModel> current_;  // the revision this one replaces
+    std::int64_t current_number_ = 0;
+    std::unique_ptr<ModelDeltaWriter> writer_;
+    std::vector<const User*> given_;
+    std::optional<Error> failed_;
+    bool open_ = false;
+  };
+  Result<std::unique_ptr<Revision>> begin_revision();
 
   // The current revision's model, shared with the store's in-memory copy (no copy made, no
   // read when the store applied or loaded that revision last); nullptr in an empty store.

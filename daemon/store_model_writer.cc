@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <stdexcept>
+
 #include "daemon/store_codec.h"
 #include "daemon/store_model_compare.h"
 #include "daemon/store_provenance_ids.h"
@@ -48,36 +50,6 @@ void walk_delta(const std::map<std::string, T>& current, const std::map<std::str
   }
 }
 
-// walk_delta for users: a user shared by both models (same pointer) is the same user, so only
-// users that were re-created are compared.
-template <typename Del, typename Ins>
-void walk_user_delta(const UserMap& current, const UserMap& target, Del del, Ins ins,
-                     ModelWriteStats& stats) {
-  const auto& cur = current.entries();
-  const auto& tgt = target.entries();
-  auto c = cur.begin();
-  auto t = tgt.begin();
-  while (c != cur.end() || t != tgt.end()) {
-    if (t == tgt.end() || (c != cur.end() && c->first < t->first)) {
-      del(c->first);
-      ++stats.deleted;
-      ++c;
-    } else if (c == cur.end() || t->first < c->first) {
-      ins(*t->second);
-      ++stats.inserted;
-      ++t;
-    } else {
-      if (c->second != t->second && !same_user(*c->second, *t->second)) {
-        del(c->first);
-        ins(*t->second);
-        ++stats.replaced;
-      }
-      ++c;
-      ++t;
-    }
-  }
-}
-
 class Writer {
  public:
   Writer(SQLite::Database& db, ProvenanceIds& provenances)
@@ -112,8 +84,8 @@ class Writer {
             "INSERT INTO user_associations (user_id, position, kind, target, via) "
             "VALUES (?, ?, ?, ?, ?)") {}
 
-  ModelWriteStats write(const AccessModel& current, const AccessModel& target) {
-    ModelWriteStats stats;
+  // Every table but users.
+  void write_others(const AccessModel& current, const AccessModel& target, ModelWriteStats& stats) {
     walk_delta(
         current.permissions, target.permissions, same_permission,
         [&](const std::string& id) { erase(del_permission_, id); },
@@ -130,10 +102,40 @@ class Writer {
         current.clusters, target.clusters, same_cluster,
         [&](const std::string& id) { erase(del_cluster_, id); },
         [&](const Cluster& c) { insert(c); }, stats);
-    walk_user_delta(
-        current.users, target.users, [&](const std::string& id) { erase_user(id); },
-        [&](const User& u) { insert(u); }, stats);
-    return stats;
+  }
+
+  void erase_user(const std::string& id) {
+    erase(del_user_roles_, id);
+    erase(del_user_associations_, id);
+    erase(del_user_, id);
+  }
+
+  void insert(const User& u) {
+    ins_user_.bindNoCopy(1, u.id);
+    ins_user_.bindNoCopy(2, u.username);
+    ins_user_.bindNoCopy(3, u.display_name);
+    ins_user_.bindNoCopy(4, u.email);
+    ins_user_.bindNoCopy(5, u.dn);
+    ins_user_.bindNoCopy(6, u.source);
+    ins_user_.bind(7, u.enabled ? 1 : 0);
+    run(ins_user_);
+    for (std::size_t i = 0; i < u.roles.size(); ++i) {
+      const RoleGrant& g = u.roles[i];
+      ins_user_role_.bindNoCopy(1, u.id);
+      ins_user_role_.bind(2, static_cast<std::int64_t>(i));
+      ins_user_role_.bindNoCopy(3, g.role);
+      ins_user_role_.bind(4, provenances_.id_for(g.via));
+      run(ins_user_role_);
+    }
+    for (std::size_t i = 0; i < u.associations.size(); ++i) {
+      const Association& a = u.associations[i];
+      ins_user_association_.bindNoCopy(1, u.id);
+      ins_user_association_.bind(2, static_cast<std::int64_t>(i));
+      bind_text(ins_user_association_, 3, store_codec::encode(a.kind));
+      ins_user_association_.bindNoCopy(4, a.target);
+      ins_user_association_.bind(5, provenances_.id_for(a.via));
+      run(ins_user_association_);
+    }
   }
 
  private:
@@ -142,12 +144,6 @@ class Writer {
   static void erase(SQLite::Statement& s, const std::string& id) {
     s.bindNoCopy(1, id);
     run(s);
-  }
-
-  void erase_user(const std::string& id) {
-    erase(del_user_roles_, id);
-    erase(del_user_associations_, id);
-    erase(del_user_, id);
   }
 
   void insert(const Permission& p) {
@@ -188,34 +184,6 @@ class Writer {
     }
   }
 
-  void insert(const User& u) {
-    ins_user_.bindNoCopy(1, u.id);
-    ins_user_.bindNoCopy(2, u.username);
-    ins_user_.bindNoCopy(3, u.display_name);
-    ins_user_.bindNoCopy(4, u.email);
-    ins_user_.bindNoCopy(5, u.dn);
-    ins_user_.bindNoCopy(6, u.source);
-    ins_user_.bind(7, u.enabled ? 1 : 0);
-    run(ins_user_);
-    for (std::size_t i = 0; i < u.roles.size(); ++i) {
-      const RoleGrant& g = u.roles[i];
-      ins_user_role_.bindNoCopy(1, u.id);
-      ins_user_role_.bind(2, static_cast<std::int64_t>(i));
-      ins_user_role_.bindNoCopy(3, g.role);
-      ins_user_role_.bind(4, provenances_.id_for(g.via));
-      run(ins_user_role_);
-    }
-    for (std::size_t i = 0; i < u.associations.size(); ++i) {
-      const Association& a = u.associations[i];
-      ins_user_association_.bindNoCopy(1, u.id);
-      ins_user_association_.bind(2, static_cast<std::int64_t>(i));
-      bind_text(ins_user_association_, 3, store_codec::encode(a.kind));
-      ins_user_association_.bindNoCopy(4, a.target);
-      ins_user_association_.bind(5, provenances_.id_for(a.via));
-      run(ins_user_association_);
-    }
-  }
-
   ProvenanceIds& provenances_;
   SQLite::Statement del_permission_, ins_permission_;
   SQLite::Statement del_role_, ins_role_, ins_role_permission_;
@@ -227,11 +195,59 @@ class Writer {
 
 }  // namespace
 
+class ModelDeltaWriter::Statements : public Writer {
+  using Writer::Writer;
+};
+
+ModelDeltaWriter::ModelDeltaWriter(SQLite::Database& db, ProvenanceIds& provenances,
+                                   const AccessModel& current)
+    : statements_(std::make_unique<Statements>(db, provenances)),
+      provenances_(provenances),
+      current_(current),
+      next_current_(current.users.entries().begin()) {}
+
+ModelDeltaWriter::~ModelDeltaWriter() = default;
+
+void ModelDeltaWriter::user(const UserMap::Ptr& user) {
+  const std::string& id = user->id;
+  if (last_ && !(last_->id < id))
+    throw std::logic_error("store: users must come in increasing id order ('" + id + "' after '" +
+                           last_->id + "')");
+  const auto end = current_.users.entries().end();
+  for (; next_current_ != end && next_current_->first < id; ++next_current_) {
+    statements_->erase_user(next_current_->first);
+    ++stats_.deleted;
+  }
+  if (next_current_ != end && next_current_->first == id) {
+    if (next_current_->second != user && !same_user(*next_current_->second, *user)) {
+      statements_->erase_user(id);
+      statements_->insert(*user);
+      ++stats_.replaced;
+    }
+    ++next_current_;
+  } else {
+    statements_->insert(*user);
+    ++stats_.inserted;
+  }
+  last_ = user;
+}
+
+ModelWriteStats ModelDeltaWriter::finish(const AccessModel& target) {
+  const auto end = current_.users.entries().end();
+  for (; next_current_ != end; ++next_current_) {
+    statements_->erase_user(next_current_->first);
+    ++stats_.deleted;
+  }
+  statements_->write_others(current_, target, stats_);
+  stats_.provenances_collected = provenances_.collect_garbage();
+  return stats_;
+}
+
 ModelWriteStats write_model_delta(SQLite::Database& db, ProvenanceIds& provenances,
                                   const AccessModel& current, const AccessModel& target) {
-  ModelWriteStats stats = Writer(db, provenances).write(current, target);
-  stats.provenances_collected = provenances.collect_garbage();
-  return stats;
+  ModelDeltaWriter writer(db, provenances, current);
+  for (const auto& [id, user] : target.users.entries()) writer.user(user);
+  return writer.finish(target);
 }
 
 }  // namespace trustgate

@@ -22,7 +22,11 @@
 namespace trustgate {
 namespace {
 
+using store_test::load_model;
+using store_test::open_ok;
+using store_test::options;
 using store_test::TempDir;
+using store_test::total_changes;
 
 Provenance rule(std::string rule_id, std::vector<std::string> chain, std::string source) {
   Provenance p;
@@ -88,33 +92,6 @@ AccessModel rich_model() {
   m.users[bob.id] = bob;
   m.users[nobody.id] = nobody;
   return m;
-}
-
-ApplyOptions options(std::string sources, std::string summary, bool forced = false) {
-  ApplyOptions o;
-  o.sources = std::move(sources);
-  o.summary = std::move(summary);
-  o.forced = forced;
-  return o;
-}
-
-std::unique_ptr<Store> open_ok(const std::string& path, const Clock& clock) {
-  auto store = Store::open(path, clock);
-  EXPECT_TRUE(store.has_value()) << (store ? ""
-                                           : store.error().code + ": " + store.error().message);
-  return store ? std::move(*store) : nullptr;
-}
-
-AccessModel load_model(Store& store) {
-  auto loaded = store.load_current();
-  EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : loaded.error().message);
-  EXPECT_TRUE(loaded && loaded->has_value());
-  return loaded && *loaded ? (*loaded)->model : AccessModel{};
-}
-
-// Rows inserted, updated or deleted through this connection so far.
-int total_changes(Store& store) {
-  return store.with_db([](SQLite::Database& db) { return sqlite3_total_changes(db.getHandle()); });
 }
 
 class StoreTest : public ::testing::Test {
