@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <regex>
@@ -164,9 +167,10 @@ struct RuleHit {
 class Mapper {
  public:
   Mapper(const std::vector<DirectorySnapshot>& snapshots, const MappingConfig& config,
-         MappingMemo* memo, unsigned max_threads)
+         MappingMemo* memo, unsigned max_threads, const UserSink& sink)
       : config_(config),
         memo_(memo),
+        sink_(sink),
         max_threads_(max_threads != 0 ? max_threads
                                       : std::clamp(std::thread::hardware_concurrency(), 1u, 4u)) {
     for (const auto& s : snapshots) prepared_.push_back(prepare(s));
@@ -190,7 +194,12 @@ class Mapper {
       result_.model.users.clear();
       for (std::size_t i = 0; i < prepared_.size(); ++i) build_tree(prepared_[i], work[i]);
       const bool reuse = start_memo(work);
-      for (std::size_t i = 0; i < prepared_.size(); ++i) map_users(prepared_[i], work[i], reuse);
+      // Streamed: one snapshot (no merging across sources) and a pass that makes every user.
+      if (sink_ && !reuse && prepared_.size() == 1 && map_users_streamed(prepared_[0], work[0])) {
+        result_.streamed = true;
+      } else {
+        for (std::size_t i = 0; i < prepared_.size(); ++i) map_users(prepared_[i], work[i], reuse);
+      }
     }
     if (memo_) prune_memo();
     for (std::size_t i = 0; i < config_.rules.size(); ++i) {
@@ -751,8 +760,125 @@ class Mapper {
     }
   }
 
+  // Users mapped in chunks of this many, in id order, for a sink.
+  static constexpr std::size_t kStreamChunk = 2048;
+
+  // map_users for one snapshot whose users all have distinct ids, delivering them to sink_ in
+  // id order while the next ones are made: worker threads make chunks, this thread hands each
+  // to the sink as soon as it and every chunk before it are made (the sink is typically
+  // writing them to the store meanwhile). False, having done nothing, when ids repeat: merging
+  // entries of one id is left to map_users.
+  bool map_users_streamed(const PreparedSnapshot& p, const GroupWork& w) {
+    const DirectorySnapshot& s = *p.snapshot;
+    std::vector<std::size_t> order;
+    order.reserve(s.users.size());
+    std::size_t without_id = 0;
+    for (std::size_t u = 0; u < s.users.size(); ++u) {
+      if (s.users[u].id.empty()) {
+        ++without_id;
+      } else {
+        order.push_back(u);
+      }
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return s.users[a].id < s.users[b].id; });
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      if (s.users[order[i - 1]].id == s.users[order[i]].id) return false;
+    }
+
+    const std::size_t chunks = (order.size() + kStreamChunk - 1) / kStreamChunk;
+    std::vector<std::vector<UserMap::Ptr>> made(chunks);
+    auto make_chunk = [&](std::size_t c, GroupWork::ProvenanceCache* cache) {
+      const std::size_t end = std::min(order.size(), (c + 1) * kStreamChunk);
+      made[c].reserve(end - c * kStreamChunk);
+      for (std::size_t i = c * kStreamChunk; i < end; ++i) {
+        made[c].push_back(make_user(s, w, order[i], cache));
+      }
+    };
+    const unsigned threads =
+        static_cast<unsigned>(std::min<std::size_t>(max_threads_, order.size() / kUsersPerThread));
+    if (threads == 0) {  // a small directory: make and deliver in turn, on this thread
+      for (std::size_t c = 0; c < chunks; ++c) {
+        make_chunk(c, nullptr);
+        sink_(made[c]);
+      }
+    } else {
+      deliver_while_making(chunks, threads, make_chunk, made);
+    }
+
+    UserMap& users = result_.model.users;
+    std::size_t i = 0;
+    for (const auto& chunk : made) {
+      for (const auto& user : chunk) {
+        const std::size_t u = order[i++];
+        users.put(s.users[u].id, user);  // in increasing id order: appended
+        if (memo_) {
+          memo_->users.insert_or_assign(
+              s.users[u].id,
+              MappingMemo::UserEntry{s.source, s.users[u], w.tree->direct_groups(u), user});
+          ++memo_->mapped;
+        }
+      }
+    }
+    if (without_id > 0) {
+      warn("", fmt::format("source '{}': {} user(s) without a stable id skipped", s.source,
+                           without_id));
+    }
+    return true;
+  }
+
+  // `threads` workers make chunks 0, 1, ... (each claims the next one not taken, with its own
+  // provenance cache); this thread passes chunk c to sink_ once chunks 0..c are made. A throw
+  // in a worker or in the sink stops the workers and is rethrown here after they have joined.
+  template <typename MakeChunk>
+  void deliver_while_making(std::size_t chunks, unsigned threads, MakeChunk& make_chunk,
+                            const std::vector<std::vector<UserMap::Ptr>>& made) {
+    std::mutex mutex;
+    std::condition_variable made_one;
+    std::vector<bool> ready(chunks, false);  // GUARDED_BY(mutex)
+    std::exception_ptr failure;              // GUARDED_BY(mutex)
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::vector<GroupWork::ProvenanceCache> caches(threads);
+    std::vector<std::thread> workers;
+    for (unsigned t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        try {
+          for (std::size_t c; !stop && (c = next.fetch_add(1)) < chunks;) {
+            make_chunk(c, &caches[t]);
+            std::lock_guard lock(mutex);
+            ready[c] = true;
+            made_one.notify_all();
+          }
+        } catch (...) {
+          std::lock_guard lock(mutex);
+          if (!failure) failure = std::current_exception();
+          stop = true;
+          made_one.notify_all();
+        }
+      });
+    }
+    try {
+      for (std::size_t c = 0; c < chunks; ++c) {
+        {
+          std::unique_lock lock(mutex);
+          made_one.wait(lock, [&] { return ready[c] || failure; });
+          if (failure) break;
+        }
+        sink_(made[c]);
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex);
+      if (!failure) failure = std::current_exception();
+      stop = true;
+    }
+    for (auto& worker : workers) worker.join();
+    if (failure) std::rethrow_exception(failure);
+  }
+
   const MappingConfig& config_;
   MappingMemo* memo_;             // nullable
+  const UserSink& sink_;          // may be empty
   unsigned max_threads_;          // >= 1
   std::set<std::string> merged_;  // ids made from more than one entry
   std::vector<PreparedSnapshot> prepared_;
@@ -766,8 +892,9 @@ class Mapper {
 }  // namespace
 
 MappingResult map_directory(const std::vector<DirectorySnapshot>& snapshots,
-                            const MappingConfig& config, MappingMemo* memo, unsigned max_threads) {
-  return Mapper(snapshots, config, memo, max_threads).run();
+                            const MappingConfig& config, MappingMemo* memo, unsigned max_threads,
+                            const UserSink& sink) {
+  return Mapper(snapshots, config, memo, max_threads, sink).run();
 }
 
 }  // namespace trustgate

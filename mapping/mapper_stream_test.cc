@@ -1,0 +1,144 @@
+// map_directory with a user sink: users delivered in id order while the next ones are made.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "mapping/mapper.h"
+#include "mapping/mapping_memo.h"
+#include "mapping/test_fixtures.h"
+
+namespace trustgate {
+namespace {
+
+using testing::by_dn;
+using testing::group_dn;
+using testing::la_config;
+using testing::make_group;
+using testing::make_rule;
+using testing::make_user;
+using testing::snapshot;
+
+MappingConfig staff_config() {
+  auto config = la_config();
+  auto staff = make_rule("staff", by_dn(group_dn("Staff")));
+  staff.roles = {"teacher"};
+  auto all = make_rule("everyone", by_dn(group_dn("Everyone")));
+  all.all_institutions = true;
+  config.rules = {staff, all};
+  return config;
+}
+
+// `n` users in shuffled order (entries come in the server's order, not by id); every third
+// in Staff, the others in Everyone, which nests Staff.
+DirectorySnapshot shuffled_directory(int n) {
+  std::vector<DirectoryUser> users;
+  std::vector<std::string> staff, everyone = {group_dn("Staff")};
+  for (int i = 0; i < n; ++i) {
+    users.push_back(make_user(fmt::format("user{:05}", i), i % 7 != 0));
+    (i % 3 == 0 ? staff : everyone).push_back(users.back().dn);
+  }
+  std::shuffle(users.begin(), users.end(), std::mt19937(42));
+  return snapshot("ad", users, {make_group("Staff", staff), make_group("Everyone", everyone)});
+}
+
+struct Received {
+  std::vector<UserMap::Ptr> users;
+  std::size_t calls = 0;
+  bool all_on_caller = true;
+};
+
+UserSink recording(Received& r) {
+  return [&r, caller = std::this_thread::get_id()](std::span<const UserMap::Ptr> users) {
+    ++r.calls;
+    r.all_on_caller = r.all_on_caller && std::this_thread::get_id() == caller;
+    r.users.insert(r.users.end(), users.begin(), users.end());
+  };
+}
+
+// The sink saw exactly the model's users, in the model's (id) order, the same objects.
+void expect_streamed_as_model(const Received& r, const MappingResult& result) {
+  EXPECT_TRUE(result.streamed);
+  ASSERT_EQ(r.users.size(), result.model.users.size());
+  std::size_t i = 0;
+  for (const auto& [id, user] : result.model.users.entries()) {
+    EXPECT_EQ(r.users[i].get(), user.get()) << "at " << i << ": " << id;
+    ++i;
+  }
+  EXPECT_TRUE(r.all_on_caller) << "the sink is called on the thread that called map_directory";
+}
+
+TEST(MapperStream, ManyUsersAreStreamedInIdOrderFromSeveralThreads) {
+  const auto config = staff_config();
+  const std::vector<DirectorySnapshot> snaps = {shuffled_directory(40000)};
+  Received r;
+  const MappingResult streamed = map_directory(snaps, config, nullptr, 4, recording(r));
+  expect_streamed_as_model(r, streamed);
+  EXPECT_GT(r.calls, 10u) << "delivered in chunks, not at the end";
+  const MappingResult plain = map_directory(snaps, config, nullptr, 4);
+  EXPECT_FALSE(plain.streamed);
+  EXPECT_TRUE(streamed.model.users == plain.model.users);
+  EXPECT_EQ(streamed.model.grant_count(), plain.model.grant_count());
+}
+
+TEST(MapperStream, AFewUsersAreStreamedOnTheCallingThread) {
+  const auto config = staff_config();
+  const std::vector<DirectorySnapshot> snaps = {shuffled_directory(300)};
+  Received r;
+  const MappingResult streamed = map_directory(snaps, config, nullptr, 4, recording(r));
+  expect_streamed_as_model(r, streamed);
+  EXPECT_TRUE(streamed.model.users == map_directory(snaps, config).model.users);
+}
+
+TEST(MapperStream, RepeatedIdsOrSeveralSnapshotsAreNotStreamed) {
+  const auto config = staff_config();
+  DirectorySnapshot repeated = shuffled_directory(100);
+  repeated.users.push_back(repeated.users.front());  // the same stable id twice
+  repeated.users.back().dn = "uid=other,ou=people,dc=la,dc=example";
+  Received r;
+  MappingResult result = map_directory({repeated}, config, nullptr, 0, recording(r));
+  EXPECT_FALSE(result.streamed);
+  EXPECT_EQ(r.calls, 0u);
+  EXPECT_TRUE(result.model.users == map_directory({repeated}, config).model.users);
+
+  DirectorySnapshot other = shuffled_directory(10);
+  other.source = "ldap";
+  for (auto& u : other.users) u.id = "ldap-" + u.id;
+  result = map_directory({shuffled_directory(100), other}, config, nullptr, 0, recording(r));
+  EXPECT_FALSE(result.streamed);
+  EXPECT_EQ(r.calls, 0u);
+  EXPECT_EQ(result.model.users.size(), 110u);
+}
+
+TEST(MapperStream, AThrowFromTheSinkStopsTheWorkersAndIsRethrown) {
+  const auto config = staff_config();
+  const std::vector<DirectorySnapshot> snaps = {shuffled_directory(40000)};
+  std::size_t calls = 0;
+  UserSink failing = [&](std::span<const UserMap::Ptr>) {
+    if (++calls == 3) throw std::runtime_error("disk full");
+  };
+  EXPECT_THROW(map_directory(snaps, config, nullptr, 4, failing), std::runtime_error);
+  EXPECT_EQ(calls, 3u);
+}
+
+TEST(MapperStream, TheMemoOfAStreamedPassServesTheNextPass) {
+  const auto config = staff_config();
+  DirectorySnapshot d = shuffled_directory(40000);
+  MappingMemo memo;
+  Received r;
+  const MappingResult first = map_directory({d}, config, &memo, 4, recording(r));
+  ASSERT_TRUE(first.streamed);
+  EXPECT_EQ(memo.mapped, 40000u);
+  // One user leaves Staff: the next pass reuses every other user and maps that one afresh.
+  auto& staff = d.groups[0].member_dns;
+  staff.pop_back();
+  const MappingResult second = map_directory({d}, config, &memo, 4);
+  EXPECT_EQ(memo.mapped, 1u);
+  EXPECT_EQ(memo.reused, 39999u);
+  EXPECT_TRUE(second.model.users == map_directory({d}, config).model.users);
+}
+
+}  // namespace
+}  // namespace trustgate
