@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "daemon/revision_stream.h"
 #include "mapping/dn.h"
 
 namespace trustgate {
@@ -181,7 +182,13 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   }
 
   const auto read_done = std::chrono::steady_clock::now();
-  MappingResult mapped = map_directory(snapshots, mapping_, &memo_);
+  // Users are written while the next ones are mapped when every source answered (a failed
+  // source's users are added after mapping, see below). Until apply or abandon, the stream
+  // holds the store.
+  RevisionStream stream(store_);
+  const bool stream_users = request.apply && outcome.source_errors.empty();
+  MappingResult mapped =
+      map_directory(snapshots, mapping_, &memo_, 0, stream_users ? stream.sink() : UserSink{});
   // A failed source contributes its users exactly as they are now (shared, not copied).
   for (const auto& [failed, why] : outcome.source_errors) {
     for (const auto& [id, user] : current.users.entries()) {
@@ -198,6 +205,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   outcome.timings.map = mapped_done - read_done;
   outcome.users_reused = memo_.reused;
   outcome.map_incremental = memo_.incremental;
+  outcome.users_streamed = mapped.streamed;
 
   if (!request.apply) {
     outcome.kind = SyncOutcome::Kind::Planned;
@@ -207,6 +215,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   }
   const bool first = !*current_rev;
   if (!first && outcome.diff.empty()) {
+    stream.abandon();
     outcome.kind = SyncOutcome::Kind::Unchanged;
     if (auto r = store_.record_sync_success(unix_seconds(clock_.now())); !r)
       return std::unexpected(r.error());
@@ -216,6 +225,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
     outcome.refusals =
         safety_refusals(current, mapped.model, outcome.diff, snapshots, mapping_, safety_);
     if (!outcome.refusals.empty() && !request.allow_mass_removal) {
+      stream.abandon();
       outcome.kind = SyncOutcome::Kind::Refused;
       return outcome;
     }
@@ -234,7 +244,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   if (!state_saved_) options.source_states = resume_states(outcome);
   const auto apply_started = std::chrono::steady_clock::now();
   auto next = std::make_shared<const AccessModel>(std::move(mapped.model));
-  auto applied = store_.apply(next, options);
+  auto applied = stream.apply(mapped.streamed, next, options);
   if (!applied) return std::unexpected(applied.error());
   if (auto r = store_.record_sync_success(unix_seconds(clock_.now())); !r)
     return std::unexpected(r.error());

@@ -45,13 +45,15 @@ struct SyncOutcome {
   std::map<std::string, std::string> source_errors;  // source -> error; its grants were kept
   std::size_t entries_read = 0;
   std::size_t malformed_entries = 0;
-  // Where the pass spent its time (read: every source; map: mapping + diff; apply: the store),
-  // and how many users the mapping reused unchanged from the previous pass.
+  // Where the pass spent its time (read: every source; map: mapping + diff, and writing the
+  // users when they were streamed; apply: the rest of the store's work), and how many users
+  // the mapping reused unchanged from the previous pass.
   struct Timings {
     std::chrono::steady_clock::duration read{}, map{}, apply{};
   } timings;
   std::size_t users_reused = 0;
   bool map_incremental = false;  // the mapping did not rebuild the group tree
+  bool users_streamed = false;   // users were written to the store while they were mapped
 };
 
 std::string_view to_string(SyncOutcome::Kind k);

@@ -1,6 +1,7 @@
 // SyncEngine against a real SQLite store and fake / fault-injecting sources.
 #include "daemon/sync/sync_engine.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -85,6 +86,58 @@ TEST_F(SyncEngineTest, FirstPassAppliesThenAnUnchangedDirectoryWritesNothing) {
   EXPECT_EQ(second->kind, SyncOutcome::Kind::Unchanged);
   EXPECT_EQ(revision(), 1);
   EXPECT_TRUE(store_->last_sync_success().value().has_value());
+}
+
+TEST_F(SyncEngineTest, AFullPassWritesUsersWhileMappingAndARefusedOneLeavesTheStoreAsItWas) {
+  safety_ = {.max_grant_removals = 3, .max_grant_removal_share = 1.0};
+  FakeSource source("ldap", directory("ldap", 10));
+  auto first = engine({&source}).run({});
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->kind, SyncOutcome::Kind::Applied);
+  EXPECT_TRUE(first->users_streamed);
+  EXPECT_EQ(first->revision->users, 10u);
+  EXPECT_TRUE(allowed("u9", "100001"));
+
+  // A new engine has no memo: its pass maps (and streams) every user, then is refused. What
+  // it wrote is rolled back and the store is free again (a lock still held would hang here).
+  for (int i = 0; i < 4; ++i) source.remove_member("gid-Staff", user_dn("u" + std::to_string(i)));
+  source.remove_member("gid-School-100001", user_dn("u0"));
+  auto refused = engine({&source}).run({});
+  ASSERT_TRUE(refused) << refused.error().message;
+  EXPECT_EQ(refused->kind, SyncOutcome::Kind::Refused);
+  EXPECT_TRUE(refused->users_streamed);
+  EXPECT_EQ(revision(), 1);
+  EXPECT_TRUE(allowed("u0", "100001"));
+  auto fresh = Store::open((dir_ / "s.db").string(), clock_);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ((*fresh)->load_current().value()->model.users.size(), 10u);
+  EXPECT_TRUE(decide((*fresh)->load_current().value()->model, "u0", "100001").allowed);
+
+  // Planning never streams.
+  auto plan = engine({&source}).run({.apply = false});
+  ASSERT_TRUE(plan);
+  EXPECT_FALSE(plan->users_streamed);
+}
+
+TEST_F(SyncEngineTest, AStoreFailureWhileUsersAreStreamedAppliesNothing) {
+  store_->with_db([](SQLite::Database& db) {
+    db.exec(
+        "CREATE TRIGGER refuse_u5 BEFORE INSERT ON users WHEN NEW.username = 'u5' "
+        "BEGIN SELECT RAISE(ABORT, 'refused row'); END");
+  });
+  FakeSource source("ldap", directory("ldap", 10));
+  auto r = engine({&source}).run({});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("refused row"), std::string::npos) << r.error().message;
+  EXPECT_EQ(revision(), 0);
+  store_->with_db([](SQLite::Database& db) {
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM users").getInt(), 0);
+    db.exec("DROP TRIGGER refuse_u5");
+  });
+  auto again = engine({&source}).run({});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->kind, SyncOutcome::Kind::Applied);
+  EXPECT_TRUE(allowed("u5", "100001"));
 }
 
 TEST_F(SyncEngineTest, PlanReportsTheDiffAndAppliesNothing) {

@@ -180,12 +180,12 @@ void SyncLoop::pass() {
     const auto serving = clock_.steady_now();
     if (on_applied_) on_applied_(outcome);
     spdlog::info(
-        "sync applied revision {}: {} (read {:.0f} ms, map {:.0f} ms{} with {} users reused, "
+        "sync applied revision {}: {} (read {:.0f} ms, map {:.0f} ms{}{} with {} users reused, "
         "apply {:.0f} ms, serve {:.0f} ms)",
         outcome.revision->number, outcome.diff.summary(), ms(outcome.timings.read).count(),
         ms(outcome.timings.map).count(), outcome.map_incremental ? " (incremental)" : "",
-        outcome.users_reused, ms(outcome.timings.apply).count(),
-        ms(clock_.steady_now() - serving).count());
+        outcome.users_streamed ? " and writing users" : "", outcome.users_reused,
+        ms(outcome.timings.apply).count(), ms(clock_.steady_now() - serving).count());
   } else {
     spdlog::debug("sync: no change ({} entries read)", outcome.entries_read);
   }
