@@ -64,6 +64,10 @@ Result<void> configure(SQLite::Database& db) {
   }
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
+  // 512 KiB of page cache, not SQLite's 2 MiB: applies write in key order and reads scan, so a
+  // bigger cache saves nothing, and a full sync holds it while its directory entries and its
+  // model are both in memory (its peak).
+  db.exec("PRAGMA cache_size = -512");
   return {};
 }
 
@@ -187,6 +191,30 @@ Result<RevisionInfo> Store::apply(const AccessModel& model, const ApplyOptions& 
   return apply(std::make_shared<const AccessModel>(model), options);
 }
 
+namespace {
+
+// A running hash of the users given to a revision, in order (FNV-1a over their addresses):
+// commit() checks the model's users against it without keeping a list of 100k pointers.
+std::uint64_t hash_next(std::uint64_t hash, const User* user) {
+  auto bits = reinterpret_cast<std::uintptr_t>(user);
+  for (std::size_t i = 0; i < sizeof bits; ++i, bits >>= 8) {
+    hash = (hash ^ (bits & 0xff)) * 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+constexpr std::uint64_t kHashStart = 0xcbf29ce484222325ULL;
+
+// Whether `users` are the `count` users whose running hash is `hash`, in order.
+bool same_users(const UserMap& users, std::size_t count, std::uint64_t hash) {
+  if (users.size() != count) return false;
+  std::uint64_t h = kHashStart;
+  for (const auto& [id, user] : users.entries()) h = hash_next(h, user.get());
+  return h == hash;
+}
+
+}  // namespace
+
 Result<RevisionInfo> Store::apply(std::shared_ptr<const AccessModel> shared,
                                   const ApplyOptions& options) {
   // Checked first too: a key that is not its user's id would break the id order below.
@@ -214,7 +242,8 @@ Result<std::unique_ptr<Store::Revision>> Store::begin_revision() {
   }
 }
 
-Store::Revision::Revision(Store& store) : store_(store), lock_(store.mutex_) {}
+Store::Revision::Revision(Store& store)
+    : store_(store), lock_(store.mutex_), given_hash_(kHashStart) {}
 
 Store::Revision::~Revision() {
   if (open_) abandon();
@@ -232,7 +261,8 @@ void Store::Revision::add(const UserMap::Ptr& user) {
   if (!open_ || failed_) return;
   try {
     writer_->user(user);
-    given_.push_back(user.get());
+    ++given_count_;
+    given_hash_ = hash_next(given_hash_, user.get());
   } catch (const std::logic_error& e) {
     failed_ = Error{"store.invalid", e.what()};  // users out of order
   } catch (const std::exception& e) {
@@ -244,20 +274,6 @@ void Store::Revision::add_users(std::span<const UserMap::Ptr> users) {
   for (const auto& user : users) add(user);
 }
 
-namespace {
-
-// Whether `users` are exactly `given`, in order.
-bool same_users(const UserMap& users, const std::vector<const User*>& given) {
-  if (users.size() != given.size()) return false;
-  std::size_t i = 0;
-  for (const auto& [id, user] : users.entries()) {
-    if (user.get() != given[i++]) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 Result<RevisionInfo> Store::Revision::commit(std::shared_ptr<const AccessModel> shared,
                                              const ApplyOptions& options) {
   if (!open_) return fail("store.invalid", "this revision was already committed or abandoned");
@@ -265,7 +281,8 @@ Result<RevisionInfo> Store::Revision::commit(std::shared_ptr<const AccessModel> 
   Result<void> valid;
   if (failed_) {
     valid = std::unexpected(*failed_);
-  } else if (valid = check_model(model); valid && !same_users(model.users, given_)) {
+  } else if (valid = check_model(model);
+             valid && !same_users(model.users, given_count_, given_hash_)) {
     valid = fail("store.invalid", "the model's users are not the users written for it");
   }
   if (!valid) {

@@ -94,7 +94,9 @@ class Store {
     std::shared_ptr<const AccessModel> current_;  // the revision this one replaces
     std::int64_t current_number_ = 0;
     std::unique_ptr<ModelDeltaWriter> writer_;
-    std::vector<const User*> given_;
+    // Which users were given, in order: their count and a running hash of their addresses.
+    std::size_t given_count_ = 0;
+    std::uint64_t given_hash_ = 0;
     std::optional<Error> failed_;
     bool open_ = false;
   };

@@ -795,23 +795,15 @@ class Mapper {
         made[c].push_back(make_user(s, w, order[i], cache));
       }
     };
-    const unsigned threads =
-        static_cast<unsigned>(std::min<std::size_t>(max_threads_, order.size() / kUsersPerThread));
-    if (threads == 0) {  // a small directory: make and deliver in turn, on this thread
-      for (std::size_t c = 0; c < chunks; ++c) {
-        make_chunk(c, nullptr);
-        sink_(made[c]);
-      }
-    } else {
-      deliver_while_making(chunks, threads, make_chunk, made);
-    }
-
+    // To the sink, then into the model (in increasing id order: appended) and the memo; the
+    // chunk itself is freed at once.
     UserMap& users = result_.model.users;
-    std::size_t i = 0;
-    for (const auto& chunk : made) {
-      for (const auto& user : chunk) {
+    auto deliver = [&](std::size_t c) {
+      sink_(made[c]);
+      std::size_t i = c * kStreamChunk;
+      for (const auto& user : made[c]) {
         const std::size_t u = order[i++];
-        users.put(s.users[u].id, user);  // in increasing id order: appended
+        users.put(s.users[u].id, user);
         if (memo_) {
           memo_->users.insert_or_assign(
               s.users[u].id,
@@ -819,6 +811,17 @@ class Mapper {
           ++memo_->mapped;
         }
       }
+      std::vector<UserMap::Ptr>().swap(made[c]);
+    };
+    const unsigned threads =
+        static_cast<unsigned>(std::min<std::size_t>(max_threads_, order.size() / kUsersPerThread));
+    if (threads == 0) {  // a small directory: make and deliver in turn, on this thread
+      for (std::size_t c = 0; c < chunks; ++c) {
+        make_chunk(c, nullptr);
+        deliver(c);
+      }
+    } else {
+      deliver_while_making(chunks, threads, make_chunk, deliver);
     }
     if (without_id > 0) {
       warn("", fmt::format("source '{}': {} user(s) without a stable id skipped", s.source,
@@ -828,11 +831,11 @@ class Mapper {
   }
 
   // `threads` workers make chunks 0, 1, ... (each claims the next one not taken, with its own
-  // provenance cache); this thread passes chunk c to sink_ once chunks 0..c are made. A throw
-  // in a worker or in the sink stops the workers and is rethrown here after they have joined.
-  template <typename MakeChunk>
+  // provenance cache); this thread delivers chunk c once chunks 0..c are made. A throw in a
+  // worker or in deliver stops the workers and is rethrown here after they have joined.
+  template <typename MakeChunk, typename Deliver>
   void deliver_while_making(std::size_t chunks, unsigned threads, MakeChunk& make_chunk,
-                            const std::vector<std::vector<UserMap::Ptr>>& made) {
+                            Deliver& deliver) {
     std::mutex mutex;
     std::condition_variable made_one;
     std::vector<bool> ready(chunks, false);  // GUARDED_BY(mutex)
@@ -865,7 +868,7 @@ class Mapper {
           made_one.wait(lock, [&] { return ready[c] || failure; });
           if (failure) break;
         }
-        sink_(made[c]);
+        deliver(c);
       }
     } catch (...) {
       std::lock_guard lock(mutex);
