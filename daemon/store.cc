@@ -222,6 +222,7 @@ Result<RevisionInfo> Store::apply(std::shared_ptr<const AccessModel> shared,
   auto revision = begin_revision();
   if (!revision) return std::unexpected(revision.error());
   for (const auto& [id, user] : shared->users.entries()) (*revision)->add(user);
+  (*revision)->given_from_model_ = true;
   return (*revision)->commit(std::move(shared), options);
 }
 
@@ -281,6 +282,8 @@ Result<RevisionInfo> Store::Revision::commit(std::shared_ptr<const AccessModel> 
   Result<void> valid;
   if (failed_) {
     valid = std::unexpected(*failed_);
+  } else if (given_from_model_) {
+    // apply(): checked before, and the users given are the model's own.
   } else if (valid = check_model(model);
              valid && !same_users(model.users, given_count_, given_hash_)) {
     valid = fail("store.invalid", "the model's users are not the users written for it");

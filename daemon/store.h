@@ -99,6 +99,9 @@ class Store {
     std::uint64_t given_hash_ = 0;
     std::optional<Error> failed_;
     bool open_ = false;
+    // Set by apply(): the model was checked and its users were given from it, so commit()
+    // need not walk them again.
+    bool given_from_model_ = false;
   };
   Result<std::unique_ptr<Revision>> begin_revision();
 
