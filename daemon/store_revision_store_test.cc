@@ -34,6 +34,15 @@ void add_in_chunks(Store::Revision& revision, const std::vector<UserMap::Ptr>& u
   }
 }
 
+// A revision of `store` given `users` in chunks, then committed with `model`.
+Result<RevisionInfo> write_and_commit(Store& store, const std::vector<UserMap::Ptr>& users,
+                                      std::shared_ptr<const AccessModel> model, std::size_t chunk) {
+  auto revision = store.begin_revision();
+  if (!revision) return std::unexpected(revision.error());
+  add_in_chunks(**revision, users, chunk);
+  return (*revision)->commit(std::move(model), options("ad", "streamed"));
+}
+
 class StoreRevisionTest : public ::testing::Test {
  protected:
   TempDir dir_;
@@ -96,34 +105,40 @@ TEST_F(StoreRevisionTest, CommitRefusesAModelWhoseUsersWereNotAllWritten) {
   auto model = std::make_shared<const AccessModel>(synthetic_model({.users = 200}));
   auto store = open_ok(path_, clock_);
   ASSERT_TRUE(store);
-  auto revision = store->begin_revision();
-  ASSERT_TRUE(revision);
   auto users = users_of(*model);
   users.pop_back();  // the last user never written
-  add_in_chunks(**revision, users, 64);
-  auto committed = (*revision)->commit(model, options("ad", "short"));
+  auto committed = write_and_commit(*store, users, model, 64);
   ASSERT_FALSE(committed);
   EXPECT_EQ(committed.error().code, "store.invalid");
   EXPECT_FALSE(store->current_info().value().has_value());
-  // A second commit() on the abandoned revision is an error, not a crash.
-  EXPECT_FALSE((*revision)->commit(model, options("ad", "again")));
 }
 
 TEST_F(StoreRevisionTest, UsersOutOfIdOrderAreRefusedAtCommit) {
   auto model = std::make_shared<const AccessModel>(synthetic_model({.users = 50}));
   auto store = open_ok(path_, clock_);
   ASSERT_TRUE(store);
-  auto revision = store->begin_revision();
-  ASSERT_TRUE(revision);
   auto users = users_of(*model);
   std::swap(users[10], users[11]);
-  add_in_chunks(**revision, users, 50);
-  auto committed = (*revision)->commit(model, options("ad", "shuffled"));
+  auto committed = write_and_commit(*store, users, model, 50);
   ASSERT_FALSE(committed);
   EXPECT_EQ(committed.error().code, "store.invalid");
   EXPECT_NE(committed.error().message.find("increasing id order"), std::string::npos)
       << committed.error().message;
   EXPECT_FALSE(store->current_info().value().has_value());
+}
+
+TEST_F(StoreRevisionTest, ACommittedOrAbandonedRevisionCannotBeCommittedAgain) {
+  auto model = std::make_shared<const AccessModel>(synthetic_model({.users = 20}));
+  auto store = open_ok(path_, clock_);
+  ASSERT_TRUE(store);
+  auto revision = store->begin_revision();
+  ASSERT_TRUE(revision);
+  add_in_chunks(**revision, users_of(*model), 8);
+  ASSERT_TRUE((*revision)->commit(model, options("ad", "once")));
+  auto again = (*revision)->commit(model, options("ad", "twice"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "store.invalid");
+  EXPECT_EQ(store->current_info().value()->number, 1);
 }
 
 TEST_F(StoreRevisionTest, OverAnExistingRevisionOnlyTheDifferenceIsWritten) {

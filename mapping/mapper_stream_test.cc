@@ -13,35 +13,12 @@
 namespace trustgate {
 namespace {
 
-using testing::by_dn;
-using testing::group_dn;
-using testing::la_config;
-using testing::make_group;
-using testing::make_rule;
-using testing::make_user;
-using testing::snapshot;
-
-MappingConfig staff_config() {
-  auto config = la_config();
-  auto staff = make_rule("staff", by_dn(group_dn("Staff")));
-  staff.roles = {"teacher"};
-  auto all = make_rule("everyone", by_dn(group_dn("Everyone")));
-  all.all_institutions = true;
-  config.rules = {staff, all};
-  return config;
-}
-
-// `n` users in shuffled order (entries come in the server's order, not by id); every third
-// in Staff, the others in Everyone, which nests Staff.
+// staff_everyone_directory() with its entries shuffled: they come in the server's order, not
+// by id.
 DirectorySnapshot shuffled_directory(int n) {
-  std::vector<DirectoryUser> users;
-  std::vector<std::string> staff, everyone = {group_dn("Staff")};
-  for (int i = 0; i < n; ++i) {
-    users.push_back(make_user(fmt::format("user{:05}", i), i % 7 != 0));
-    (i % 3 == 0 ? staff : everyone).push_back(users.back().dn);
-  }
-  std::shuffle(users.begin(), users.end(), std::mt19937(42));
-  return snapshot("ad", users, {make_group("Staff", staff), make_group("Everyone", everyone)});
+  DirectorySnapshot d = testing::staff_everyone_directory(n);
+  std::shuffle(d.users.begin(), d.users.end(), std::mt19937(42));
+  return d;
 }
 
 struct Received {
@@ -71,7 +48,7 @@ void expect_streamed_as_model(const Received& r, const MappingResult& result) {
 }
 
 TEST(MapperStream, ManyUsersAreStreamedInIdOrderFromSeveralThreads) {
-  const auto config = staff_config();
+  const auto config = testing::staff_everyone_config();
   const std::vector<DirectorySnapshot> snaps = {shuffled_directory(40000)};
   Received r;
   const MappingResult streamed = map_directory(snaps, config, nullptr, 4, recording(r));
@@ -84,7 +61,7 @@ TEST(MapperStream, ManyUsersAreStreamedInIdOrderFromSeveralThreads) {
 }
 
 TEST(MapperStream, AFewUsersAreStreamedOnTheCallingThread) {
-  const auto config = staff_config();
+  const auto config = testing::staff_everyone_config();
   const std::vector<DirectorySnapshot> snaps = {shuffled_directory(300)};
   Received r;
   const MappingResult streamed = map_directory(snaps, config, nullptr, 4, recording(r));
@@ -93,7 +70,7 @@ TEST(MapperStream, AFewUsersAreStreamedOnTheCallingThread) {
 }
 
 TEST(MapperStream, RepeatedIdsOrSeveralSnapshotsAreNotStreamed) {
-  const auto config = staff_config();
+  const auto config = testing::staff_everyone_config();
   DirectorySnapshot repeated = shuffled_directory(100);
   repeated.users.push_back(repeated.users.front());  // the same stable id twice
   repeated.users.back().dn = "uid=other,ou=people,dc=la,dc=example";
@@ -113,7 +90,7 @@ TEST(MapperStream, RepeatedIdsOrSeveralSnapshotsAreNotStreamed) {
 }
 
 TEST(MapperStream, AThrowFromTheSinkStopsTheWorkersAndIsRethrown) {
-  const auto config = staff_config();
+  const auto config = testing::staff_everyone_config();
   const std::vector<DirectorySnapshot> snaps = {shuffled_directory(40000)};
   std::size_t calls = 0;
   UserSink failing = [&](std::span<const UserMap::Ptr>) {
@@ -124,7 +101,7 @@ TEST(MapperStream, AThrowFromTheSinkStopsTheWorkersAndIsRethrown) {
 }
 
 TEST(MapperStream, TheMemoOfAStreamedPassServesTheNextPass) {
-  const auto config = staff_config();
+  const auto config = testing::staff_everyone_config();
   DirectorySnapshot d = shuffled_directory(40000);
   MappingMemo memo;
   Received r;

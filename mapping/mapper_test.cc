@@ -444,20 +444,8 @@ TEST(Mapper, ManyUsersAreMappedThroughGroupsOnce) {
 // Many users are mapped on several threads, each slice with its own provenance objects; the
 // model is the same as mapped on one thread.
 TEST(Mapper, ManyUsersMapTheSameOnSeveralThreadsAsOnOne) {
-  auto config = la_config();
-  auto staff = make_rule("staff", by_dn(group_dn("Staff")));
-  staff.roles = {"teacher"};
-  auto all = make_rule("everyone", by_dn(group_dn("Everyone")));
-  all.all_institutions = true;
-  config.rules = {staff, all};
-  std::vector<DirectoryUser> users;
-  std::vector<std::string> staff_members, everyone_members = {group_dn("Staff")};
-  for (int i = 0; i < 40000; ++i) {
-    users.push_back(make_user(fmt::format("user{:05}", i), i % 7 != 0));
-    (i % 3 == 0 ? staff_members : everyone_members).push_back(users.back().dn);
-  }
-  const std::vector<DirectorySnapshot> snaps = {snapshot(
-      "ad", users, {make_group("Staff", staff_members), make_group("Everyone", everyone_members)})};
+  const auto config = testing::staff_everyone_config();
+  const std::vector<DirectorySnapshot> snaps = {testing::staff_everyone_directory(40000)};
   const MappingResult one = map_directory(snaps, config, nullptr, 1);
   const MappingResult four = map_directory(snaps, config, nullptr, 4);
   ASSERT_EQ(one.model.users.size(), 40000u);

@@ -80,6 +80,29 @@ inline DirectorySnapshot snapshot(std::string source, std::vector<DirectoryUser>
   return s;
 }
 
+// Rules for staff_everyone_directory(): Staff members are teachers, Everyone has every school.
+inline MappingConfig staff_everyone_config() {
+  auto config = la_config();
+  auto staff = make_rule("staff", by_dn(group_dn("Staff")));
+  staff.roles = {"teacher"};
+  auto all = make_rule("everyone", by_dn(group_dn("Everyone")));
+  all.all_institutions = true;
+  config.rules = {staff, all};
+  return config;
+}
+
+// `n` users user00000.. (every seventh disabled), every third in Staff, the others in
+// Everyone, which also holds Staff: a directory big enough for the mapper's threads.
+inline DirectorySnapshot staff_everyone_directory(int n) {
+  std::vector<DirectoryUser> users;
+  std::vector<std::string> staff, everyone = {group_dn("Staff")};
+  for (int i = 0; i < n; ++i) {
+    users.push_back(make_user(fmt::format("user{:05}", i), i % 7 != 0));
+    (i % 3 == 0 ? staff : everyone).push_back(users.back().dn);
+  }
+  return snapshot("ad", users, {make_group("Staff", staff), make_group("Everyone", everyone)});
+}
+
 inline std::string dump(const Provenance& p) {
   return fmt::format("[{} {} {} {} ({})]", p.kind == Provenance::Kind::Rule ? "rule" : "manual",
                      p.rule, p.group, p.source, fmt::join(p.chain, " > "));
