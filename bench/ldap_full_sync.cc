@@ -4,9 +4,11 @@
 //
 //   dump:       ldapsearch -x -E pr=1000/noprompt "(objectClass=*)" > /dev/null   (wall time)
 //   full sync:  LdapSource snapshot (incremental = false, page size 1000) + map + apply to a
-//               fresh store, in a fresh child process (this binary with --sync-child), so its
-//               peak RSS (VmHWM) is that of the sync alone, as in the daemon, not of the
-//               generator that wrote the LDIF.
+//               fresh store as the sync engine does it (users written to the store while the
+//               next are mapped, then the commit), in a fresh child process (this binary with
+//               --sync-child), so its peak RSS (VmHWM) is that of the sync alone, as in the
+//               daemon, not of the generator that wrote the LDIF. The clock stops when the
+//               revision is committed: the daemon serves it from then on.
 //
 // Usage: bench_ldap_full_sync [USERS] [ROUNDS]
 //
