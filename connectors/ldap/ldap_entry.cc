@@ -1,7 +1,5 @@
 #include "connectors/ldap/ldap_entry.h"
 
-#include <algorithm>
-#include <cctype>
 #include <memory>
 
 #include "connectors/ldap/ldap_handles.h"
@@ -9,9 +7,12 @@
 namespace trustgate {
 namespace {
 
+// Attribute names are ASCII (RFC 4512): no locale-aware std::tolower call per character (it
+// showed in a 100k-entry read's profile).
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return s;
 }
 
