@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "daemon/store_batched_insert.h"
 #include "daemon/store_codec.h"
 #include "daemon/store_model_compare.h"
 #include "daemon/store_provenance_ids.h"
@@ -50,6 +51,47 @@ void walk_delta(const std::map<std::string, T>& current, const std::map<std::str
   }
 }
 
+// A grant row's values: pointers into the model being applied.
+struct RoleRow {
+  const User* user;
+  std::int64_t position;
+  const std::string* role;
+  std::int64_t via;
+};
+
+struct AssociationRow {
+  const User* user;
+  std::int64_t position;
+  const char* kind;  // a literal from store_codec::encode
+  const std::string* target;
+  std::int64_t via;
+};
+
+void bind_user(SQLite::Statement& s, int i, const User* const& u) {
+  s.bindNoCopy(i, u->id);
+  s.bindNoCopy(i + 1, u->username);
+  s.bindNoCopy(i + 2, u->display_name);
+  s.bindNoCopy(i + 3, u->email);
+  s.bindNoCopy(i + 4, u->dn);
+  s.bindNoCopy(i + 5, u->source);
+  s.bind(i + 6, u->enabled ? 1 : 0);
+}
+
+void bind_role(SQLite::Statement& s, int i, const RoleRow& r) {
+  s.bindNoCopy(i, r.user->id);
+  s.bind(i + 1, r.position);
+  s.bindNoCopy(i + 2, *r.role);
+  s.bind(i + 3, r.via);
+}
+
+void bind_association(SQLite::Statement& s, int i, const AssociationRow& a) {
+  s.bindNoCopy(i, a.user->id);
+  s.bind(i + 1, a.position);
+  s.bindNoCopy(i + 2, a.kind);
+  s.bindNoCopy(i + 3, *a.target);
+  s.bind(i + 4, a.via);
+}
+
 class Writer {
  public:
   Writer(SQLite::Database& db, ProvenanceIds& provenances)
@@ -73,16 +115,13 @@ class Writer {
         del_user_(db, "DELETE FROM users WHERE id = ?"),
         del_user_roles_(db, "DELETE FROM user_roles WHERE user_id = ?"),
         del_user_associations_(db, "DELETE FROM user_associations WHERE user_id = ?"),
-        ins_user_(db,
-                  "INSERT INTO users (id, username, display_name, email, dn, source, enabled) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?)"),
-        ins_user_role_(db,
-                       "INSERT INTO user_roles (user_id, position, role_id, via) "
-                       "VALUES (?, ?, ?, ?)"),
+        ins_user_(db, "INSERT INTO users (id, username, display_name, email, dn, source, enabled)",
+                  7, bind_user),
+        ins_user_role_(db, "INSERT INTO user_roles (user_id, position, role_id, via)", 4,
+                       bind_role),
         ins_user_association_(
-            db,
-            "INSERT INTO user_associations (user_id, position, kind, target, via) "
-            "VALUES (?, ?, ?, ?, ?)") {}
+            db, "INSERT INTO user_associations (user_id, position, kind, target, via)", 5,
+            bind_association) {}
 
   // Every table but users.
   void write_others(const AccessModel& current, const AccessModel& target, ModelWriteStats& stats) {
@@ -110,32 +149,26 @@ class Writer {
     erase(del_user_, id);
   }
 
+  // Buffered (BatchedInsert): `u` must outlive the next flush_users().
   void insert(const User& u) {
-    ins_user_.bindNoCopy(1, u.id);
-    ins_user_.bindNoCopy(2, u.username);
-    ins_user_.bindNoCopy(3, u.display_name);
-    ins_user_.bindNoCopy(4, u.email);
-    ins_user_.bindNoCopy(5, u.dn);
-    ins_user_.bindNoCopy(6, u.source);
-    ins_user_.bind(7, u.enabled ? 1 : 0);
-    run(ins_user_);
+    ins_user_.add(&u);
     for (std::size_t i = 0; i < u.roles.size(); ++i) {
       const RoleGrant& g = u.roles[i];
-      ins_user_role_.bindNoCopy(1, u.id);
-      ins_user_role_.bind(2, static_cast<std::int64_t>(i));
-      ins_user_role_.bindNoCopy(3, g.role);
-      ins_user_role_.bind(4, provenances_.id_for(g.via));
-      run(ins_user_role_);
+      ins_user_role_.add(
+          RoleRow{&u, static_cast<std::int64_t>(i), &g.role, provenances_.id_for(g.via)});
     }
     for (std::size_t i = 0; i < u.associations.size(); ++i) {
       const Association& a = u.associations[i];
-      ins_user_association_.bindNoCopy(1, u.id);
-      ins_user_association_.bind(2, static_cast<std::int64_t>(i));
-      bind_text(ins_user_association_, 3, store_codec::encode(a.kind));
-      ins_user_association_.bindNoCopy(4, a.target);
-      ins_user_association_.bind(5, provenances_.id_for(a.via));
-      run(ins_user_association_);
+      ins_user_association_.add(AssociationRow{&u, static_cast<std::int64_t>(i),
+                                               store_codec::encode(a.kind).data(), &a.target,
+                                               provenances_.id_for(a.via)});
     }
+  }
+
+  void flush_users() {
+    ins_user_.flush();
+    ins_user_role_.flush();
+    ins_user_association_.flush();
   }
 
  private:
@@ -190,7 +223,9 @@ class Writer {
   SQLite::Statement del_institution_, ins_institution_;
   SQLite::Statement del_cluster_, ins_cluster_, ins_cluster_institution_;
   SQLite::Statement del_user_, del_user_roles_, del_user_associations_;
-  SQLite::Statement ins_user_, ins_user_role_, ins_user_association_;
+  BatchedInsert<const User*> ins_user_;
+  BatchedInsert<RoleRow> ins_user_role_;
+  BatchedInsert<AssociationRow> ins_user_association_;
 };
 
 }  // namespace
@@ -238,6 +273,7 @@ ModelWriteStats ModelDeltaWriter::finish(const AccessModel& target) {
     statements_->erase_user(next_current_->first);
     ++stats_.deleted;
   }
+  statements_->flush_users();  // before collecting provenances no written row names yet
   statements_->write_others(current_, target, stats_);
   stats_.provenances_collected = provenances_.collect_garbage();
   return stats_;
