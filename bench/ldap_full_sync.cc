@@ -147,7 +147,7 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
   o.incremental = false;
   SystemClock clock;
   std::size_t n_users = 0, n_groups = 0, grants = 0;
-  double t_read = 0, t_map = 0, t_apply = 0, t_applied = 0;
+  double t_read = 0, t_map = 0, t_apply = 0, t_applied = 0, t_checkpoint = 0;
   std::size_t peak_read = 0, peak_map = 0;
   double cpu_read = 0, cpu_map = 0, cpu_apply = 0;  // this process's CPU seconds per phase
   bool ok = true, streamed = false;
@@ -203,13 +203,21 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
     if (!applied) {
       fmt::print(stderr, "apply: {}\n", applied.error().message);
       ok = false;
+      return;
     }
+    // What the sync loop does next, once the revision is served: the store's checkpoint.
+    t0 = std::chrono::steady_clock::now();
+    if (auto c = (*store)->checkpoint(); !c)
+      fmt::print(stderr, "checkpoint: {}\n", c.error().message);
+    t_checkpoint = seconds_since(t0);
   });
   if (!ok) return 1;
   fmt::print(
-      "RESULT {:.4f} {} {} {} {} {} {:.4f} {:.4f} {:.4f} {} {} {:.4f} {:.4f} {:.4f} {:.4f} {}\n",
+      "RESULT {:.4f} {} {} {} {} {} {:.4f} {:.4f} {:.4f} {} {} {:.4f} {:.4f} {:.4f} {:.4f} {} "
+      "{:.4f}\n",
       t_applied, m.peak_rss_kib, m.rss_before_kib, n_users, n_groups, grants, t_read, t_map,
-      t_apply, peak_read, peak_map, m.seconds, cpu_read, cpu_map, cpu_apply, streamed ? 1 : 0);
+      t_apply, peak_read, peak_map, m.seconds, cpu_read, cpu_map, cpu_apply, streamed ? 1 : 0,
+      t_checkpoint);
   return 0;
 }
 
@@ -220,7 +228,8 @@ struct SyncFigures {
   double cpu_read = 0, cpu_map = 0, cpu_apply = 0;
   std::size_t peak_kib = 0, before_kib = 0, users = 0, groups = 0, grants = 0;
   std::size_t peak_after_read = 0, peak_after_map = 0;
-  int streamed = 0;  // users written while mapping
+  int streamed = 0;       // users written while mapping
+  double checkpoint = 0;  // the store's checkpoint after the revision is served
 };
 
 std::optional<SyncFigures> run_sync_child(const std::string& url, std::size_t users,
@@ -237,7 +246,7 @@ std::optional<SyncFigures> run_sync_child(const std::string& url, std::size_t us
     SyncFigures f;
     s >> f.seconds >> f.peak_kib >> f.before_kib >> f.users >> f.groups >> f.grants >> f.read >>
         f.map >> f.apply >> f.peak_after_read >> f.peak_after_map >> f.with_teardown >>
-        f.cpu_read >> f.cpu_map >> f.cpu_apply >> f.streamed;
+        f.cpu_read >> f.cpu_map >> f.cpu_apply >> f.streamed >> f.checkpoint;
     f.cpu = ran.cpu;
     fs::remove(db);
     fs::remove(fs::path(db.string() + "-wal"));
@@ -326,12 +335,13 @@ int main(int argc, char** argv) {
     figures.push_back(*f);
     fmt::print(
         "round {}: dump {:.2f} s | full sync {:.2f} s until applied (read {:.2f} + map {:.2f}{} + "
-        "apply {:.2f}; {:.2f} s with freeing the model), {} users, {} groups, {} grants, peak RSS "
+        "apply {:.2f}; then checkpoint {:.2f}; {:.2f} s with it and freeing the model), {} users, "
+        "{} groups, {} grants, peak RSS "
         "{:.1f} MiB (process before: {:.1f} MiB; peak after read {:.1f}, after map {:.1f}); ratio "
         "{:.2f}x\n",
         round + 1, dump_s, f->seconds, f->read, f->map,
-        f->streamed ? " while writing the users" : "", f->apply, f->with_teardown, f->users,
-        f->groups, f->grants, f->peak_kib / 1024.0, f->before_kib / 1024.0,
+        f->streamed ? " while writing the users" : "", f->apply, f->checkpoint, f->with_teardown,
+        f->users, f->groups, f->grants, f->peak_kib / 1024.0, f->before_kib / 1024.0,
         f->peak_after_read / 1024.0, f->peak_after_map / 1024.0, f->seconds / dump_s);
     // CPU seconds (user + system): what each side cost the machine. On N cores a side can not
     // finish faster than its CPU seconds / N.

@@ -68,6 +68,11 @@ Result<void> configure(SQLite::Database& db) {
   // bigger cache saves nothing, and a full sync holds it while its directory entries and its
   // model are both in memory (its peak).
   db.exec("PRAGMA cache_size = -512");
+  // No checkpoint inside an apply's commit: the sync loop calls checkpoint() once the new
+  // revision is served, so copying a large apply's pages into the database file (50 ms for a
+  // first sync of 100k users) is not part of the time until it is served. The other
+  // connections to the file (tickets, audit) keep SQLite's automatic checkpoints.
+  db.exec("PRAGMA wal_autocheckpoint = 0");
   return {};
 }
 
@@ -483,6 +488,16 @@ Result<std::optional<std::string>> Store::source_state(const std::string& source
     return std::optional<std::string>(q.getColumn(0).getString());
   } catch (const std::exception& e) {
     return std::unexpected(to_error("reading source state", e));
+  }
+}
+
+Result<void> Store::checkpoint() {
+  std::lock_guard lock(mutex_);
+  try {
+    db_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    return {};
+  } catch (const std::exception& e) {
+    return std::unexpected(to_error("checkpoint", e));
   }
 }
 

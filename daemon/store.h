@@ -127,6 +127,11 @@ class Store {
 
   // Last successful sync (even one that changed nothing): the API's data_as_of.
   Result<void> record_sync_success(std::int64_t at);
+
+  // Copies what the write-ahead log holds into the database file, as far as no reader needs
+  // the log (SQLite's PASSIVE checkpoint). The store's own commits leave this to its caller
+  // (see configure() in store.cc); the sync loop calls it after serving a new revision.
+  Result<void> checkpoint();
   Result<std::optional<std::int64_t>> last_sync_success();
 
   // For modules that keep their own tables in this file (tickets, audit): runs `fn` with the

@@ -7,11 +7,13 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "daemon/store_codec.h"
 #include "daemon/store_model_compare.h"
@@ -295,6 +297,29 @@ TEST_F(StoreTest, IncrementalApplyWritesOnlyWhatDiffersAndEqualsAFreshLoad) {
   auto fresh = open_ok(path_, clock_);
   ASSERT_TRUE(fresh);
   EXPECT_EQ(first_difference(load_model(*fresh), model), "");
+}
+
+TEST_F(StoreTest, AnApplyLeavesItsCopyIntoTheDatabaseFileToCheckpoint) {
+  auto store = open_ok(path_, clock_);
+  ASSERT_TRUE(store);
+  auto file_and_pages = [&] {
+    const auto pages = store->with_db([](SQLite::Database& db) {
+      return db.execAndGet("PRAGMA page_count").getInt64() *
+             db.execAndGet("PRAGMA page_size").getInt64();
+    });
+    return std::pair<std::uintmax_t, std::uintmax_t>(std::filesystem::file_size(path_),
+                                                     static_cast<std::uintmax_t>(pages));
+  };
+  ASSERT_TRUE(store->apply(synthetic_model({.users = 3000}), options("ad", "initial")));
+  auto [file, pages] = file_and_pages();
+  EXPECT_LT(file, pages) << "the revision's pages wait in the write-ahead log";
+  ASSERT_TRUE(store->checkpoint());
+  std::tie(file, pages) = file_and_pages();
+  EXPECT_EQ(file, pages);
+  // Readers of another connection saw the revision all along.
+  auto other = open_ok(path_, clock_);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(load_model(*other).users.size(), 3000u);
 }
 
 TEST_F(StoreTest, RemovedAndReplacedUsersLeaveNoGrantRowsBehind) {

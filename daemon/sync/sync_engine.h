@@ -74,6 +74,8 @@ class SyncEngine {
   // first do not carry it, so the caller saves it when idle and before stopping; a crash in
   // between resumes from an older state, which the directory then brings up to date.
   Result<bool> save_resume_state();
+  // The store's checkpoint(): for after an applied revision is served.
+  Result<void> checkpoint_store() { return store_.checkpoint(); }
 
  private:
   std::vector<std::pair<std::string, std::string>> resume_states(const SyncOutcome& outcome) const;

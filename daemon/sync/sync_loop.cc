@@ -186,6 +186,10 @@ void SyncLoop::pass() {
         ms(outcome.timings.map).count(), outcome.map_incremental ? " (incremental)" : "",
         outcome.users_streamed ? " and writing users" : "", outcome.users_reused,
         ms(outcome.timings.apply).count(), ms(clock_.steady_now() - serving).count());
+    // Served: now the store may copy the revision from its log into the database file.
+    if (auto checkpointed = engine_.checkpoint_store(); !checkpointed)
+      spdlog::warn("store checkpoint failed (retried after the next revision): {}",
+                   checkpointed.error().message);
   } else {
     spdlog::debug("sync: no change ({} entries read)", outcome.entries_read);
   }

@@ -2,6 +2,7 @@
 // status without applying, and stop() is prompt.
 #include "daemon/sync/sync_loop.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -64,6 +65,38 @@ TEST_F(SyncLoopTest, AChangeReportedBySourceIsAppliedWithoutWaitingForTheInterva
   ASSERT_TRUE(current && *current);
   EXPECT_FALSE((*current)->model.users.at("id-b").roles.empty());
   EXPECT_FALSE(loop.status().degraded);
+}
+
+// The database file holds every page of the store: nothing waits in the write-ahead log.
+bool checkpointed(Store& store, const std::filesystem::path& file) {
+  const auto pages = store.with_db([](SQLite::Database& db) {
+    return db.execAndGet("PRAGMA page_count").getInt64() *
+           db.execAndGet("PRAGMA page_size").getInt64();
+  });
+  return std::filesystem::file_size(file) == static_cast<std::uintmax_t>(pages);
+}
+
+TEST_F(SyncLoopTest, AnAppliedRevisionIsCheckpointedOnceItIsServed) {
+  std::vector<DirectoryUser> users;
+  std::vector<std::string> staff;
+  for (int i = 0; i < 2000; ++i) {
+    users.push_back(make_user("user" + std::to_string(i)));
+    staff.push_back(users.back().dn);
+  }
+  FakeSource source("fake", snapshot("fake", users, {make_group("Staff", staff)}));
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  std::atomic<bool> served_checkpointed{true};
+  std::atomic<int> applied{0};
+  SyncLoop loop(engine, {&source}, clock_, {.interval = std::chrono::hours(1), .batch = 10ms},
+                [&](const SyncOutcome&) {
+                  // Served before the checkpoint: the revision's pages are still in the log.
+                  served_checkpointed = checkpointed(*store_, dir_ / "s.db");
+                  ++applied;
+                });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return applied.load() == 1; }));
+  EXPECT_FALSE(served_checkpointed.load());
+  EXPECT_TRUE(eventually([&] { return checkpointed(*store_, dir_ / "s.db"); }));
 }
 
 TEST_F(SyncLoopTest, FailuresAndRefusalsDegradeTheStatusAndApplyNothing) {
