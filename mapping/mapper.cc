@@ -192,10 +192,18 @@ class Mapper {
     for (const auto& p : prepared_) work.push_back(match_rules(p));
     if (!map_incrementally(work)) {
       result_.model.users.clear();
-      for (std::size_t i = 0; i < prepared_.size(); ++i) build_tree(prepared_[i], work[i]);
-      const bool reuse = start_memo(work);
       // Streamed: one snapshot (no merging across sources) and a pass that makes every user.
-      if (sink_ && !reuse && prepared_.size() == 1 && map_users_streamed(prepared_[0], work[0])) {
+      // The id order it needs is sorted on another thread while the group tree is built.
+      const bool may_stream = sink_ && prepared_.size() == 1;
+      IdOrder order;
+      {
+        std::jthread sorter;
+        if (may_stream) sorter = std::jthread([&] { order = id_order(*prepared_[0].snapshot); });
+        for (std::size_t i = 0; i < prepared_.size(); ++i) build_tree(prepared_[i], work[i]);
+      }
+      const bool reuse = start_memo(work);
+      if (may_stream && !reuse && order.distinct) {
+        map_users_streamed(prepared_[0], work[0], order);
         result_.streamed = true;
       } else {
         for (std::size_t i = 0; i < prepared_.size(); ++i) map_users(prepared_[i], work[i], reuse);
@@ -763,28 +771,40 @@ class Mapper {
   // Users mapped in chunks of this many, in id order, for a sink.
   static constexpr std::size_t kStreamChunk = 2048;
 
-  // map_users for one snapshot whose users all have distinct ids, delivering them to sink_ in
-  // id order while the next ones are made: worker threads make chunks, this thread hands each
-  // to the sink as soon as it and every chunk before it are made (the sink is typically
-  // writing them to the store meanwhile). False, having done nothing, when ids repeat: merging
-  // entries of one id is left to map_users.
-  bool map_users_streamed(const PreparedSnapshot& p, const GroupWork& w) {
-    const DirectorySnapshot& s = *p.snapshot;
-    std::vector<std::size_t> order;
-    order.reserve(s.users.size());
+  // A snapshot's users with an id, by id.
+  struct IdOrder {
+    std::vector<std::size_t> users;  // indices into the snapshot's users
     std::size_t without_id = 0;
+    bool distinct = false;  // no id twice
+  };
+  static IdOrder id_order(const DirectorySnapshot& s) {
+    IdOrder o;
+    o.users.reserve(s.users.size());
     for (std::size_t u = 0; u < s.users.size(); ++u) {
       if (s.users[u].id.empty()) {
-        ++without_id;
+        ++o.without_id;
       } else {
-        order.push_back(u);
+        o.users.push_back(u);
       }
     }
-    std::sort(order.begin(), order.end(),
+    std::sort(o.users.begin(), o.users.end(),
               [&](std::size_t a, std::size_t b) { return s.users[a].id < s.users[b].id; });
-    for (std::size_t i = 1; i < order.size(); ++i) {
-      if (s.users[order[i - 1]].id == s.users[order[i]].id) return false;
-    }
+    o.distinct =
+        std::adjacent_find(o.users.begin(), o.users.end(), [&](std::size_t a, std::size_t b) {
+          return s.users[a].id == s.users[b].id;
+        }) == o.users.end();
+    return o;
+  }
+
+  // map_users for one snapshot whose users all have distinct ids (`id` is their id order),
+  // delivering them to sink_ in id order while the next ones are made: worker threads make
+  // chunks, this thread hands each to the sink as soon as it and every chunk before it are made
+  // (the sink is typically writing them to the store meanwhile). Entries of one id are merged
+  // by map_users instead.
+  void map_users_streamed(const PreparedSnapshot& p, const GroupWork& w, const IdOrder& id) {
+    const DirectorySnapshot& s = *p.snapshot;
+    const std::vector<std::size_t>& order = id.users;
+    const std::size_t without_id = id.without_id;
 
     const std::size_t chunks = (order.size() + kStreamChunk - 1) / kStreamChunk;
     std::vector<std::vector<UserMap::Ptr>> made(chunks);
@@ -827,7 +847,6 @@ class Mapper {
       warn("", fmt::format("source '{}': {} user(s) without a stable id skipped", s.source,
                            without_id));
     }
-    return true;
   }
 
   // `threads` workers make chunks 0, 1, ... (each claims the next one not taken, with its own
