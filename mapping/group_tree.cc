@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 #include <string_view>
+#include <thread>
+#include <utility>
 
 #include "mapping/access_model.h"
 #include "mapping/dn.h"
@@ -67,10 +69,48 @@ std::vector<std::size_t> strongly_connected(const std::vector<std::vector<std::s
   return component;
 }
 
+// Below this many member values per thread, threads cost more than they save.
+constexpr std::size_t kMembersPerThread = 32768;
+
+// (index value, group) for every member DN found in `by_dn`, as runs of groups in order, one
+// run per thread.
+std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve_members(
+    const std::vector<DirectoryGroup>& groups, const FlatKeyIndex& by_dn, unsigned threads) {
+  std::size_t total = 0;
+  for (const auto& g : groups) total += g.member_dns.size();
+  const std::size_t runs =
+      std::max<std::size_t>(1, std::min<std::size_t>(threads, total / kMembersPerThread));
+  // Runs of about the same number of member values.
+  std::vector<std::size_t> bounds = {0};
+  std::size_t seen = 0;
+  for (std::size_t g = 0; g < groups.size() && bounds.size() < runs; ++g) {
+    seen += groups[g].member_dns.size();
+    if (seen * runs >= total * bounds.size()) bounds.push_back(g + 1);
+  }
+  bounds.push_back(groups.size());
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> hits(bounds.size() - 1);
+  auto resolve = [&](std::size_t run) {
+    std::string key;  // reused: no allocation per member value
+    for (std::size_t g = bounds[run]; g < bounds[run + 1]; ++g) {
+      for (const std::string& member : groups[g].member_dns) {
+        normalize_dn_into(member, key);
+        if (const std::uint32_t* found = by_dn.find(key))
+          hits[run].emplace_back(*found, static_cast<std::uint32_t>(g));
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t run = 1; run < hits.size(); ++run) workers.emplace_back(resolve, run);
+    resolve(0);
+  }  // joined
+  return hits;
+}
+
 }  // namespace
 
 GroupTree::GroupTree(const std::vector<DirectoryGroup>& groups,
-                     const std::vector<DirectoryUser>& users)
+                     const std::vector<DirectoryUser>& users, unsigned threads)
     : groups_(groups), parents_(groups.size()), user_groups_(users.size()) {
   const std::size_t n = groups.size();
   std::vector<std::string> norm(n);
@@ -132,19 +172,20 @@ GroupTree::GroupTree(const std::vector<DirectoryGroup>& groups,
     }
   }
 
-  for (std::size_t g = 0; g < n; ++g) {
-    for (const std::string& member : groups[g].member_dns) {
-      normalize_dn_into(member, key);
-      const std::uint32_t* found = by_dn.find(key);
-      if (found == nullptr) continue;
-      if (*found < n) {
-        parents_[*found].push_back(g);
+  // Member values are normalised and looked up on several threads when there are many, each
+  // over a run of groups; the hits are then recorded here in group order, as on one thread.
+  for (const auto& hits : resolve_members(groups, by_dn, threads)) {
+    for (const auto& [found, g] : hits) {
+      if (found < n) {
+        parents_[found].push_back(g);
       } else {
-        for (std::size_t user = *found - n; user != kNone; user = same_key[user]) {
+        for (std::size_t user = found - n; user != kNone; user = same_key[user]) {
           user_groups_[user].push_back(g);
         }
       }
     }
+  }
+  for (std::size_t g = 0; g < n; ++g) {
     for (const std::string& uid : groups[g].member_uids) {
       key = to_lower(uid);
       if (const std::uint32_t* found = by_name.find(key)) {

@@ -154,3 +154,41 @@ TEST(GroupTree, ResultDoesNotDependOnInputOrder) {
 
 }  // namespace
 }  // namespace trustgate
+
+namespace trustgate {
+namespace {
+
+// Many member values are resolved on several threads, each over a run of groups: the tree is
+// the same as resolved on one thread, whatever the runs' borders.
+TEST(GroupTree, ManyMembersResolveTheSameOnSeveralThreadsAsOnOne) {
+  std::vector<DirectoryUser> users;
+  for (int i = 0; i < 30000; ++i) users.push_back(testing::make_user(fmt::format("u{:05}", i)));
+  std::vector<DirectoryGroup> groups;
+  for (int g = 0; g < 300; ++g) {
+    std::vector<std::string> members;
+    // Every group holds a slice of users (one of them far bigger) and nests in the next one;
+    // some values name nothing and one is written in upper case.
+    const int size = g == 7 ? 20000 : 200;
+    for (int i = 0; i < size; ++i) members.push_back(users[(g * 97 + i) % users.size()].dn);
+    members.push_back(testing::group_dn(fmt::format("G{}", g + 1)));
+    members.push_back("uid=nobody,dc=nowhere");
+    members.push_back(testing::user_dn(fmt::format("u{:05}", g)));
+    std::transform(members.back().begin(), members.back().end(), members.back().begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    groups.push_back(testing::make_group(fmt::format("G{}", g), members));
+  }
+  const GroupTree one(groups, users, 1);
+  for (unsigned threads : {2u, 3u, 8u}) {
+    SCOPED_TRACE(threads);
+    const GroupTree many(groups, users, threads);
+    EXPECT_EQ(many.parents(), one.parents());
+    for (std::size_t u = 0; u < users.size(); ++u) {
+      ASSERT_EQ(many.direct_groups(u), one.direct_groups(u)) << users[u].dn;
+    }
+  }
+  // The upper-cased value still found its user.
+  EXPECT_FALSE(one.direct_groups(5).empty());
+}
+
+}  // namespace
+}  // namespace trustgate

@@ -398,7 +398,7 @@ class Mapper {
   // to go without one.
   void build_tree(const PreparedSnapshot& p, GroupWork& w) {
     const DirectorySnapshot& s = *p.snapshot;
-    w.tree = std::make_unique<GroupTree>(s.groups, s.users);
+    w.tree = std::make_unique<GroupTree>(s.groups, s.users, max_threads_);
     auto cycles = w.tree->cycles();
     if (memo_) {
       MappingMemo::SourceGroups& sg = memo_->groups[s.source];
