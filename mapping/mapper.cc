@@ -833,8 +833,10 @@ class Mapper {
       }
       std::vector<UserMap::Ptr>().swap(made[c]);
     };
-    const unsigned threads =
-        static_cast<unsigned>(std::min<std::size_t>(max_threads_, order.size() / kUsersPerThread));
+    // This thread is busy delivering (writing): one worker fewer than the machine's threads, so
+    // that the writer, the slowest step, keeps a core to itself.
+    const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(
+        std::max(1u, max_threads_ - 1), order.size() / kUsersPerThread));
     if (threads == 0) {  // a small directory: make and deliver in turn, on this thread
       for (std::size_t c = 0; c < chunks; ++c) {
         make_chunk(c, nullptr);
