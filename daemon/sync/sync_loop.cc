@@ -93,7 +93,14 @@ void SyncLoop::save_resume_state(bool now) {
   } else if (*saved) {
     spdlog::info("sync: sources' resume state saved ({:.0f} ms)",
                  std::chrono::duration<double, std::milli>(clock_.steady_now() - started).count());
+    checkpoint();  // a large directory's state is tens of MB in the log
   }
+}
+
+void SyncLoop::checkpoint() {
+  if (auto checkpointed = engine_.checkpoint_store(); !checkpointed)
+    spdlog::warn("store checkpoint failed (retried after the next write): {}",
+                 checkpointed.error().message);
 }
 
 void SyncLoop::pass() {
@@ -187,9 +194,7 @@ void SyncLoop::pass() {
         outcome.users_streamed ? " and writing users" : "", outcome.users_reused,
         ms(outcome.timings.apply).count(), ms(clock_.steady_now() - serving).count());
     // Served: now the store may copy the revision from its log into the database file.
-    if (auto checkpointed = engine_.checkpoint_store(); !checkpointed)
-      spdlog::warn("store checkpoint failed (retried after the next revision): {}",
-                   checkpointed.error().message);
+    checkpoint();
   } else {
     spdlog::debug("sync: no change ({} entries read)", outcome.entries_read);
   }

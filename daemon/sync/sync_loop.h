@@ -55,6 +55,8 @@ class SyncLoop {
   // Saves the engine's resume state: `now`, or when the loop is idle and the last save is
   // older than options_.state_save_interval.
   void save_resume_state(bool now);
+  // The store's checkpoint, after a write it leaves in its log (see Store::checkpoint).
+  void checkpoint();
 
   SyncEngine& engine_;
   std::vector<DirectorySource*> sources_;

@@ -99,6 +99,32 @@ TEST_F(SyncLoopTest, AnAppliedRevisionIsCheckpointedOnceItIsServed) {
   EXPECT_TRUE(eventually([&] { return checkpointed(*store_, dir_ / "s.db"); }));
 }
 
+TEST_F(SyncLoopTest, SavedResumeStateIsCheckpointedToo) {
+  FakeSource source("fake", snapshot("fake", {make_user("a"), make_user("b")},
+                                     {make_group("Staff", {user_dn("a")})}));
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  std::atomic<int> applied{0};
+  SyncLoop loop(engine, {&source}, clock_,
+                {.interval = std::chrono::hours(1), .batch = 10ms, .state_save_interval = 0ms},
+                [&](const SyncOutcome&) { ++applied; });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return applied.load() == 1; }));
+  source.add_member("gid-Staff", user_dn("b"));
+  ASSERT_TRUE(eventually([&] { return applied.load() == 2; }));
+  // The second revision does not carry the state: the idle loop saves it on its own, then
+  // checkpoints that write as well. The database file alone (read ignoring the log) ends up
+  // holding it.
+  const std::string latest = source.resume_state().value();
+  ASSERT_TRUE(eventually([&] { return store_->source_state("fake").value() == latest; }));
+  auto state_in_file = [&] {
+    SQLite::Database file("file:" + (dir_ / "s.db").string() + "?immutable=1",
+                          SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+    SQLite::Statement q(file, "SELECT state FROM source_state WHERE source = 'fake'");
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+  };
+  EXPECT_TRUE(eventually([&] { return state_in_file() == latest; })) << state_in_file();
+}
+
 TEST_F(SyncLoopTest, FailuresAndRefusalsDegradeTheStatusAndApplyNothing) {
   FakeSource fake("fake",
                   snapshot("fake", {make_user("a")}, {make_group("Staff", {user_dn("a")})}));
