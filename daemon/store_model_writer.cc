@@ -279,11 +279,4 @@ ModelWriteStats ModelDeltaWriter::finish(const AccessModel& target) {
   return stats_;
 }
 
-ModelWriteStats write_model_delta(SQLite::Database& db, ProvenanceIds& provenances,
-                                  const AccessModel& current, const AccessModel& target) {
-  ModelDeltaWriter writer(db, provenances, current);
-  for (const auto& [id, user] : target.users.entries()) writer.user(user);
-  return writer.finish(target);
-}
-
 }  // namespace trustgate

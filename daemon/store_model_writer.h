@@ -53,8 +53,4 @@ class ModelDeltaWriter {
   ModelWriteStats stats_;
 };
 
-// The whole delta at once: user() for every target user, then finish().
-ModelWriteStats write_model_delta(SQLite::Database& db, ProvenanceIds& provenances,
-                                  const AccessModel& current, const AccessModel& target);
-
 }  // namespace trustgate
