@@ -2,18 +2,21 @@
 
 namespace trustgate {
 
+bool RevisionStream::begun() {
+  if (revision_) return true;
+  if (failed_) return false;
+  auto begun = store_.begin_revision();
+  if (!begun) {
+    failed_ = begun.error();
+    return false;
+  }
+  revision_ = std::move(*begun);
+  return true;
+}
+
 UserSink RevisionStream::sink() {
   return [this](std::span<const UserMap::Ptr> users) {
-    if (failed_) return;
-    if (!revision_) {
-      auto begun = store_.begin_revision();
-      if (!begun) {
-        failed_ = begun.error();
-        return;
-      }
-      revision_ = std::move(*begun);
-    }
-    revision_->add_users(users);
+    if (!failed_ && begun()) revision_->add_users(users);
   };
 }
 
@@ -23,12 +26,8 @@ Result<RevisionInfo> RevisionStream::apply(bool streamed, std::shared_ptr<const 
     abandon();  // nothing was streamed; never hold the store while applying
     return store_.apply(std::move(model), options);
   }
-  if (failed_) return std::unexpected(*failed_);
-  if (!revision_) {  // a model without users: the sink was never called
-    auto begun = store_.begin_revision();
-    if (!begun) return std::unexpected(begun.error());
-    revision_ = std::move(*begun);
-  }
+  // A model without users never reached the sink: its revision begins here.
+  if (!begun()) return std::unexpected(*failed_);
   auto applied = revision_->commit(std::move(model), options);
   revision_.reset();
   return applied;

@@ -29,6 +29,9 @@ class RevisionStream {
   void abandon() { revision_.reset(); }
 
  private:
+  // Begins the store's revision unless it is begun; false (the error kept) when it cannot be.
+  bool begun();
+
   Store& store_;
   std::unique_ptr<Store::Revision> revision_;
   std::optional<Error> failed_;
