@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "daemon/store_codec.h"
+#include "daemon/store_grant_sets.h"
 #include "daemon/store_model_reader.h"
 #include "daemon/store_model_writer.h"
 #include "daemon/store_provenance_ids.h"
@@ -145,7 +146,10 @@ std::size_t count_grants(const AccessModel& m) {
 }  // namespace
 
 Store::Store(std::unique_ptr<SQLite::Database> db, const Clock& clock)
-    : db_(std::move(db)), provenances_(std::make_unique<ProvenanceIds>(*db_)), clock_(clock) {}
+    : db_(std::move(db)),
+      provenances_(std::make_unique<ProvenanceIds>(*db_)),
+      grant_sets_(std::make_unique<GrantSetIds>(*db_, *provenances_)),
+      clock_(clock) {}
 
 Store::~Store() = default;
 
@@ -240,7 +244,7 @@ Result<std::unique_ptr<Store::Revision>> Store::begin_revision() {
         db_->execAndGet("SELECT coalesce(max(number), 0) FROM revisions").getInt64();
     refresh_cache(r->current_number_);
     r->current_ = cache_;
-    r->writer_ = std::make_unique<ModelDeltaWriter>(*db_, *provenances_, *r->current_);
+    r->writer_ = std::make_unique<ModelDeltaWriter>(*db_, *grant_sets_, *r->current_);
     r->open_ = true;
     return r;
   } catch (const std::exception& e) {
@@ -258,7 +262,7 @@ Store::Revision::~Revision() {
 void Store::Revision::abandon() {
   writer_.reset();
   txn_.reset();  // rolls back
-  store_.provenances_->rolled_back();
+  store_.grant_sets_->rolled_back();
   open_ = false;
   lock_.unlock();
 }
@@ -328,7 +332,7 @@ Result<RevisionInfo> Store::Revision::commit(std::shared_ptr<const AccessModel> 
     write_source_states(db, options.source_states);
 
     txn_->commit();
-    store_.provenances_->committed();
+    store_.grant_sets_->committed();
     store_.cache_ = std::move(shared);  // the file now holds exactly this model
     store_.cache_revision_ = info.number;
     writer_.reset();

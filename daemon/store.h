@@ -22,6 +22,7 @@ class Transaction;
 
 namespace trustgate {
 
+class GrantSetIds;
 class ProvenanceIds;
 class ModelDeltaWriter;
 
@@ -54,7 +55,7 @@ class Store {
   static Result<std::unique_ptr<Store>> open(const std::string& path, const Clock& clock);
   ~Store();
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   int schema_version() const;
 
   // Applies `model` as a new revision in ONE transaction: a reader (or a process killed
@@ -152,6 +153,7 @@ class Store {
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;        // GUARDED_BY(mutex_)
   std::unique_ptr<ProvenanceIds> provenances_;  // GUARDED_BY(mutex_)
+  std::unique_ptr<GrantSetIds> grant_sets_;     // GUARDED_BY(mutex_); uses provenances_
   const Clock& clock_;
   // The model of revision cache_revision_ as last applied or loaded, so that apply() writes
   // only what differs. Empty until the first apply()/load_current(); dropped on any failure.

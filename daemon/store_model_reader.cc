@@ -42,6 +42,48 @@ const SharedProvenance& provenance_of(
   return it->second;
 }
 
+struct GrantSet {
+  std::vector<RoleGrant> roles;
+  std::vector<Association> associations;
+};
+
+// The grant sets by id, each grant naming its shared provenance object.
+std::unordered_map<std::int64_t, GrantSet> read_grant_sets(SQLite::Database& db) {
+  const auto provenances = read_provenances(db);
+  std::unordered_map<std::int64_t, GrantSet> sets;
+  {
+    SQLite::Statement q(db, "SELECT id FROM grant_sets");
+    while (q.executeStep()) sets.emplace(q.getColumn(0).getInt64(), GrantSet{});
+  }
+  auto set_of = [&](std::int64_t id, std::string_view table) -> GrantSet& {
+    auto it = sets.find(id);
+    if (it == sets.end()) throw StoreCorrupt(fmt::format("{}: row for unknown set {}", table, id));
+    return it->second;
+  };
+  SQLite::Statement r(db,
+                      "SELECT set_id, role_id, via FROM grant_set_roles ORDER BY set_id, position");
+  while (r.executeStep()) {
+    set_of(r.getColumn(0).getInt64(), "grant_set_roles")
+        .roles.push_back(
+            RoleGrant{r.getColumn(1).getString(),
+                      provenance_of(provenances, r.getColumn(2).getInt64(), "grant_set_roles")});
+  }
+  SQLite::Statement a(db,
+                      "SELECT set_id, kind, target, via FROM grant_set_associations "
+                      "ORDER BY set_id, position");
+  while (a.executeStep()) {
+    GrantSet& set = set_of(a.getColumn(0).getInt64(), "grant_set_associations");
+    std::string kind = a.getColumn(1).getString();
+    Association assoc;
+    assoc.kind =
+        decoded(store_codec::decode_association_kind(kind), "grant_set_associations", "kind", kind);
+    assoc.target = a.getColumn(2).getString();
+    assoc.via = provenance_of(provenances, a.getColumn(3).getInt64(), "grant_set_associations");
+    set.associations.push_back(std::move(assoc));
+  }
+  return sets;
+}
+
 }  // namespace
 
 Provenance read_provenance_row(const SQLite::Statement& q) {
@@ -107,10 +149,10 @@ AccessModel read_model(SQLite::Database& db) {
     }
   }
   {
+    const auto sets = read_grant_sets(db);
     SQLite::Statement q(db,
-                        "SELECT id, username, display_name, email, dn, source, enabled "
-                        "FROM users ORDER BY id");
-    std::map<std::string, User> users;  // moved into m.users once complete
+                        "SELECT id, username, display_name, email, dn, source, enabled, "
+                        "grant_set FROM users ORDER BY id");
     while (q.executeStep()) {
       User u;
       u.id = q.getColumn(0).getString();
@@ -120,39 +162,15 @@ AccessModel read_model(SQLite::Database& db) {
       u.dn = q.getColumn(4).getString();
       u.source = q.getColumn(5).getString();
       u.enabled = q.getColumn(6).getInt() != 0;
-      users.emplace_hint(users.end(), u.id, std::move(u));
+      const std::int64_t set_id = q.getColumn(7).getInt64();
+      auto set = sets.find(set_id);
+      if (set == sets.end())
+        throw StoreCorrupt(fmt::format("users.grant_set: no grant set {} (user {})", set_id, u.id));
+      u.roles = set->second.roles;
+      u.associations = set->second.associations;
+      std::string id = u.id;
+      m.users.put(id, std::make_shared<User>(std::move(u)));
     }
-    // Children come sorted by user id like the map: walk both together instead of a lookup
-    // per row.
-    const auto provenances = read_provenances(db);
-    SQLite::Statement r(db,
-                        "SELECT user_id, role_id, via FROM user_roles ORDER BY user_id, position");
-    auto it = users.begin();
-    while (r.executeStep()) {
-      std::string id = r.getColumn(0).getString();
-      if (it == users.end() || it->first != id) it = users.find(id);
-      if (it == users.end()) throw StoreCorrupt("user_roles: row for unknown user " + id);
-      it->second.roles.push_back(
-          RoleGrant{r.getColumn(1).getString(),
-                    provenance_of(provenances, r.getColumn(2).getInt64(), "user_roles")});
-    }
-    SQLite::Statement a(db,
-                        "SELECT user_id, kind, target, via FROM user_associations "
-                        "ORDER BY user_id, position");
-    it = users.begin();
-    while (a.executeStep()) {
-      std::string id = a.getColumn(0).getString();
-      if (it == users.end() || it->first != id) it = users.find(id);
-      if (it == users.end()) throw StoreCorrupt("user_associations: row for unknown user " + id);
-      std::string kind = a.getColumn(1).getString();
-      Association assoc;
-      assoc.kind =
-          decoded(store_codec::decode_association_kind(kind), "user_associations", "kind", kind);
-      assoc.target = a.getColumn(2).getString();
-      assoc.via = provenance_of(provenances, a.getColumn(3).getInt64(), "user_associations");
-      it->second.associations.push_back(std::move(assoc));
-    }
-    for (auto& [id, user] : users) m.users.put(id, std::make_shared<User>(std::move(user)));
   }
   return m;
 }

@@ -6,8 +6,8 @@
 
 #include "daemon/store_batched_insert.h"
 #include "daemon/store_codec.h"
+#include "daemon/store_grant_sets.h"
 #include "daemon/store_model_compare.h"
-#include "daemon/store_provenance_ids.h"
 
 namespace trustgate {
 namespace {
@@ -51,23 +51,14 @@ void walk_delta(const std::map<std::string, T>& current, const std::map<std::str
   }
 }
 
-// A grant row's values: pointers into the model being applied.
-struct RoleRow {
+// A user row's values: the user, in the model being applied, and its grant set.
+struct UserRow {
   const User* user;
-  std::int64_t position;
-  const std::string* role;
-  std::int64_t via;
+  std::int64_t grant_set;
 };
 
-struct AssociationRow {
-  const User* user;
-  std::int64_t position;
-  const char* kind;  // a literal from store_codec::encode
-  const std::string* target;
-  std::int64_t via;
-};
-
-void bind_user(SQLite::Statement& s, int i, const User* const& u) {
+void bind_user(SQLite::Statement& s, int i, const UserRow& r) {
+  const User* u = r.user;
   s.bindNoCopy(i, u->id);
   s.bindNoCopy(i + 1, u->username);
   s.bindNoCopy(i + 2, u->display_name);
@@ -75,27 +66,13 @@ void bind_user(SQLite::Statement& s, int i, const User* const& u) {
   s.bindNoCopy(i + 4, u->dn);
   s.bindNoCopy(i + 5, u->source);
   s.bind(i + 6, u->enabled ? 1 : 0);
-}
-
-void bind_role(SQLite::Statement& s, int i, const RoleRow& r) {
-  s.bindNoCopy(i, r.user->id);
-  s.bind(i + 1, r.position);
-  s.bindNoCopy(i + 2, *r.role);
-  s.bind(i + 3, r.via);
-}
-
-void bind_association(SQLite::Statement& s, int i, const AssociationRow& a) {
-  s.bindNoCopy(i, a.user->id);
-  s.bind(i + 1, a.position);
-  s.bindNoCopy(i + 2, a.kind);
-  s.bindNoCopy(i + 3, *a.target);
-  s.bind(i + 4, a.via);
+  s.bind(i + 7, r.grant_set);
 }
 
 class Writer {
  public:
-  Writer(SQLite::Database& db, ProvenanceIds& provenances)
-      : provenances_(provenances),
+  Writer(SQLite::Database& db, GrantSetIds& grant_sets)
+      : grant_sets_(grant_sets),
         del_permission_(db, "DELETE FROM permissions WHERE id = ?"),
         ins_permission_(db, "INSERT INTO permissions (id, name) VALUES (?, ?)"),
         del_role_(db, "DELETE FROM roles WHERE id = ?"),
@@ -113,15 +90,10 @@ class Writer {
                                  "INSERT INTO cluster_institutions "
                                  "(cluster_id, position, institution_id) VALUES (?, ?, ?)"),
         del_user_(db, "DELETE FROM users WHERE id = ?"),
-        del_user_roles_(db, "DELETE FROM user_roles WHERE user_id = ?"),
-        del_user_associations_(db, "DELETE FROM user_associations WHERE user_id = ?"),
-        ins_user_(db, "INSERT INTO users (id, username, display_name, email, dn, source, enabled)",
-                  7, bind_user),
-        ins_user_role_(db, "INSERT INTO user_roles (user_id, position, role_id, via)", 4,
-                       bind_role),
-        ins_user_association_(
-            db, "INSERT INTO user_associations (user_id, position, kind, target, via)", 5,
-            bind_association) {}
+        ins_user_(db,
+                  "INSERT INTO users "
+                  "(id, username, display_name, email, dn, source, enabled, grant_set)",
+                  8, bind_user) {}
 
   // Every table but users.
   void write_others(const AccessModel& current, const AccessModel& target, ModelWriteStats& stats) {
@@ -143,37 +115,16 @@ class Writer {
         [&](const Cluster& c) { insert(c); }, stats);
   }
 
-  void erase_user(const std::string& id) {
-    erase(del_user_roles_, id);
-    erase(del_user_associations_, id);
-    erase(del_user_, id);
-  }
+  void erase_user(const std::string& id) { erase(del_user_, id); }
 
   // Buffered (BatchedInsert): `u` must outlive the next flush_users().
-  void insert(const User& u) {
-    ins_user_.add(&u);
-    for (std::size_t i = 0; i < u.roles.size(); ++i) {
-      const RoleGrant& g = u.roles[i];
-      ins_user_role_.add(
-          RoleRow{&u, static_cast<std::int64_t>(i), &g.role, provenances_.id_for(g.via)});
-    }
-    for (std::size_t i = 0; i < u.associations.size(); ++i) {
-      const Association& a = u.associations[i];
-      ins_user_association_.add(AssociationRow{&u, static_cast<std::int64_t>(i),
-                                               store_codec::encode(a.kind).data(), &a.target,
-                                               provenances_.id_for(a.via)});
-    }
-  }
+  void insert(const User& u) { ins_user_.add(UserRow{&u, grant_sets_.id_for(u)}); }
 
-  void flush_users() {
-    ins_user_.flush();
-    ins_user_role_.flush();
-    ins_user_association_.flush();
-  }
+  void flush_users() { ins_user_.flush(); }
 
  private:
-  // Deleting an owner cascades to its child rows (ON DELETE CASCADE), except for users: the
-  // grant tables have no foreign key (schema version 3), so their rows go first, here.
+  // Deleting an owner cascades to its child rows (ON DELETE CASCADE); a user's grant set is
+  // shared, and collected once no user names it.
   static void erase(SQLite::Statement& s, const std::string& id) {
     s.bindNoCopy(1, id);
     run(s);
@@ -217,15 +168,13 @@ class Writer {
     }
   }
 
-  ProvenanceIds& provenances_;
+  GrantSetIds& grant_sets_;
   SQLite::Statement del_permission_, ins_permission_;
   SQLite::Statement del_role_, ins_role_, ins_role_permission_;
   SQLite::Statement del_institution_, ins_institution_;
   SQLite::Statement del_cluster_, ins_cluster_, ins_cluster_institution_;
-  SQLite::Statement del_user_, del_user_roles_, del_user_associations_;
-  BatchedInsert<const User*> ins_user_;
-  BatchedInsert<RoleRow> ins_user_role_;
-  BatchedInsert<AssociationRow> ins_user_association_;
+  SQLite::Statement del_user_;
+  BatchedInsert<UserRow> ins_user_;
 };
 
 }  // namespace
@@ -234,10 +183,10 @@ class ModelDeltaWriter::Statements : public Writer {
   using Writer::Writer;
 };
 
-ModelDeltaWriter::ModelDeltaWriter(SQLite::Database& db, ProvenanceIds& provenances,
+ModelDeltaWriter::ModelDeltaWriter(SQLite::Database& db, GrantSetIds& grant_sets,
                                    const AccessModel& current)
-    : statements_(std::make_unique<Statements>(db, provenances)),
-      provenances_(provenances),
+    : statements_(std::make_unique<Statements>(db, grant_sets)),
+      grant_sets_(grant_sets),
       current_(current),
       next_current_(current.users.entries().begin()) {}
 
@@ -273,9 +222,11 @@ ModelWriteStats ModelDeltaWriter::finish(const AccessModel& target) {
     statements_->erase_user(next_current_->first);
     ++stats_.deleted;
   }
-  statements_->flush_users();  // before collecting provenances no written row names yet
+  statements_->flush_users();  // before collecting sets no written row names yet
   statements_->write_others(current_, target, stats_);
-  stats_.provenances_collected = provenances_.collect_garbage();
+  const GrantGarbage gone = grant_sets_.collect_garbage();
+  stats_.grant_sets_collected = gone.grant_sets;
+  stats_.provenances_collected = gone.provenances;
   return stats_;
 }
 

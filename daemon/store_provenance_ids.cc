@@ -60,7 +60,7 @@ std::size_t ProvenanceIds::collect_garbage() {
   if (++calls_ % collect_every_ != 0) return 0;
   const int gone = db_.exec(
       "DELETE FROM provenances WHERE id NOT IN "
-      "(SELECT via FROM user_roles UNION SELECT via FROM user_associations)");
+      "(SELECT via FROM grant_set_roles UNION SELECT via FROM grant_set_associations)");
   if (gone > 0) {
     loaded_ = false;  // reload rather than track which ids went
     ids_.clear();

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "daemon/store.h"
+#include "daemon/store_grant_sets.h"
 #include "daemon/store_provenance_ids.h"
 #include "daemon/store_schema.h"
 #include "daemon/store_test_support.h"
@@ -63,6 +64,7 @@ TEST_F(ProvenanceStoreTest, GrantsOfOneProvenanceShareOneRowAndOneObjectOnLoad) 
     ASSERT_TRUE((*store)->apply(model, {}));
     (*store)->with_db([](SQLite::Database& db) {
       EXPECT_EQ(count(db, "provenances"), 2);
+      EXPECT_EQ(count(db, "grant_sets"), 2);  // u1, u2 and u3 hold the same grants
       EXPECT_EQ(count(db, "user_roles"), 4);
       EXPECT_EQ(db.execAndGet("SELECT count(DISTINCT via) FROM user_associations").getInt(), 2);
     });
@@ -90,13 +92,21 @@ TEST_F(ProvenanceStoreTest, RowsNoGrantNamesAreCollected) {
     ASSERT_TRUE((*store)->apply(model_with({{"u1", staff}, {"u2", heads}}), {}));
     ASSERT_TRUE((*store)->apply(model_with({{"u1", staff}}), {}));  // u2 and "heads" gone
   }
-  SQLite::Database db(path_, SQLite::OPEN_READWRITE);
+  SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
+  db.exec("PRAGMA foreign_keys = ON");
   ASSERT_EQ(count(db, "provenances"), 2);  // not yet collected: collection is periodic
+  ASSERT_EQ(count(db, "grant_sets"), 2);
   ProvenanceIds ids(db, /*collect_every=*/1);
+  GrantSetIds sets(db, ids, /*collect_every=*/1);
   SQLite::Transaction txn(db);
-  EXPECT_EQ(ids.collect_garbage(), 1u);
+  // u2's set first, then the provenance only that set named.
+  const GrantGarbage gone = sets.collect_garbage();
+  EXPECT_EQ(gone.grant_sets, 1u);
+  EXPECT_EQ(gone.provenances, 1u);
   txn.commit();
-  ids.committed();
+  sets.committed();
+  EXPECT_EQ(count(db, "grant_sets"), 1);
+  EXPECT_EQ(count(db, "grant_set_roles"), 1);  // the set's rows went with it
   EXPECT_EQ(count(db, "provenances"), 1);
   EXPECT_EQ(db.execAndGet("SELECT rule FROM provenances").getString(), "r-staff");
   // The survivor is still found by value, not inserted again.
@@ -132,14 +142,16 @@ TEST_F(ProvenanceStoreTest, AGrantNamingNoProvenanceIsReportedAsCorrupt) {
     auto store = Store::open(path_, clock_);
     ASSERT_TRUE(store);
     ASSERT_TRUE((*store)->apply(model_with({{"u1", rule_via("r", "CN=G,DC=t")}}), {}));
-    (*store)->with_db([](SQLite::Database& db) { db.exec("UPDATE user_roles SET via = 999"); });
+    (*store)->with_db(
+        [](SQLite::Database& db) { db.exec("UPDATE grant_set_roles SET via = 999"); });
   }
   auto reader = Store::open(path_, clock_);
   ASSERT_TRUE(reader);
   auto loaded = (*reader)->load_current();
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, "store.corrupt");
-  EXPECT_NE(loaded.error().message.find("user_roles.via: no provenance 999"), std::string::npos);
+  EXPECT_NE(loaded.error().message.find("grant_set_roles.via: no provenance 999"),
+            std::string::npos);
 }
 
 // A file as trustgate wrote it at schema version 1: provenance spelled out in every grant row.
@@ -154,14 +166,17 @@ void write_version_1_store(const std::string& path) {
     INSERT INTO institutions VALUES ('100001', 'Alder', 'https://alder.example', 'always');
     INSERT INTO users VALUES ('u1', 'alice', 'Alice', 'a@x', 'cn=alice', 'ldap', 1);
     INSERT INTO users VALUES ('u2', 'bob', 'Bob', 'b@x', 'cn=bob', 'ldap', 1);
+    INSERT INTO users VALUES ('u3', 'cy', 'Cy', 'c@x', 'cn=cy', 'ldap', 0);
     INSERT INTO user_roles VALUES
       ('u1', 0, 'teacher', 'rule', 'r-staff', 'cn=staff', '["cn=sub","cn=staff"]', 'ldap'),
-      ('u2', 0, 'teacher', 'rule', 'r-staff', 'cn=staff', '["cn=sub","cn=staff"]', 'ldap');
+      ('u2', 0, 'teacher', 'rule', 'r-staff', 'cn=staff', '["cn=sub","cn=staff"]', 'ldap'),
+      ('u3', 0, 'teacher', 'rule', 'r-staff', 'cn=staff', '["cn=sub","cn=staff"]', 'ldap');
     INSERT INTO user_associations VALUES
       ('u1', 0, 'institution', '100001', 'rule', 'r-staff', 'cn=staff', '["cn=sub","cn=staff"]',
        'ldap'),
       ('u1', 1, 'all', '', 'manual', '', '', '[]', 'operator:carol'),
-      ('u2', 0, 'institution', '100001', 'rule', 'r-direct', 'cn=staff', '["cn=staff"]', 'ldap');
+      ('u2', 0, 'institution', '100001', 'rule', 'r-direct', 'cn=staff', '["cn=staff"]', 'ldap'),
+      ('u3', 0, 'institution', '100001', 'rule', 'r-direct', 'cn=staff', '["cn=staff"]', 'ldap');
   )sql");
 }
 
@@ -173,7 +188,7 @@ TEST_F(ProvenanceStoreTest, MigratesAVersion1StoreKeepingEveryGrant) {
   auto loaded = (*store)->load_current();
   ASSERT_TRUE(loaded && *loaded);
   const AccessModel& m = (*loaded)->model;
-  ASSERT_EQ(m.users.size(), 2u);
+  ASSERT_EQ(m.users.size(), 3u);
   const User& alice = m.users.at("u1");
   const User& bob = m.users.at("u2");
   ASSERT_EQ(alice.roles.size(), 1u);
@@ -190,18 +205,32 @@ TEST_F(ProvenanceStoreTest, MigratesAVersion1StoreKeepingEveryGrant) {
   ASSERT_EQ(bob.associations.size(), 1u);
   EXPECT_EQ(bob.associations[0].via->rule, "r-direct");
   EXPECT_EQ(bob.associations[0].via->chain, std::vector<std::string>{"cn=staff"});
+  const User& cy = m.users.at("u3");
+  EXPECT_FALSE(cy.enabled);
+  EXPECT_EQ(cy.roles, bob.roles);
+  EXPECT_EQ(cy.associations, bob.associations);
   (*store)->with_db([](SQLite::Database& db) {
     EXPECT_EQ(count(db, "provenances"), 3);  // r-staff, manual, r-direct
-    EXPECT_EQ(count(db, "user_roles") + count(db, "user_associations"), 5);
+    EXPECT_EQ(count(db, "grant_sets"), 2);   // bob and cy share one
+    EXPECT_EQ(count(db, "user_roles") + count(db, "user_associations"), 7);
   });
-  // And the migrated store takes the next revision as any other, bob's grant rows going with
-  // him.
+  // And the migrated store takes the next revision as any other: bob's grants go with him, and
+  // a new user holding alice's grants finds the set the migration made (the writer spells a
+  // set's key as the migration's SQL does).
   AccessModel next = m;
   next.users.erase("u2");
+  User dee = alice;
+  dee.id = "u4";
+  dee.username = "dee";
+  next.users[dee.id] = dee;
   ASSERT_TRUE((*store)->apply(next, {}));
   (*store)->with_db([](SQLite::Database& db) {
-    EXPECT_EQ(count(db, "user_roles") + count(db, "user_associations"), 3);
+    EXPECT_EQ(count(db, "grant_sets"), 2);
+    EXPECT_EQ(count(db, "user_roles") + count(db, "user_associations"), 8);
   });
+  auto again = (*store)->load_current();
+  ASSERT_TRUE(again && *again);
+  EXPECT_TRUE((*again)->model.users == next.users);
 }
 
 }  // namespace

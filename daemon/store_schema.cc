@@ -188,6 +188,79 @@ DROP TABLE user_associations;
 ALTER TABLE user_associations_v3 RENAME TO user_associations;
 )sql";
 
+// Version 4. A user's grants are a shared set (store_grant_sets.h): users holding the same
+// grants name one set, so a full sync writes one row per user and a few thousand sets' rows,
+// where version 3 wrote two grant rows per user (half of a first apply's SQLite time). A set is
+// found by its key, its grants spelled in order ('r' || quote(role) || '@' || via, then '|',
+// then 'a' || kind || quote(target) || '@' || via), as GrantSetIds::append_key spells it.
+// users.grant_set has no foreign key, for the reason version 3 dropped those of the grant
+// rows; the reader reports an unknown set as store.corrupt. The views keep the version 3 shape
+// for operators' queries.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE grant_sets (
+  id  INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE grant_set_roles (
+  set_id   INTEGER NOT NULL REFERENCES grant_sets(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  role_id  TEXT    NOT NULL,
+  via      INTEGER NOT NULL,
+  PRIMARY KEY (set_id, position)
+) WITHOUT ROWID;
+CREATE TABLE grant_set_associations (
+  set_id   INTEGER NOT NULL REFERENCES grant_sets(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  kind     TEXT    NOT NULL,
+  target   TEXT    NOT NULL,
+  via      INTEGER NOT NULL,
+  PRIMARY KEY (set_id, position)
+) WITHOUT ROWID;
+CREATE TEMP TABLE v4_user_keys AS
+  SELECT u.id AS user_id,
+    coalesce((SELECT group_concat(k, ',') FROM
+               (SELECT 'r' || quote(role_id) || '@' || via AS k FROM user_roles
+                 WHERE user_id = u.id ORDER BY position)), '')
+    || '|' ||
+    coalesce((SELECT group_concat(k, ',') FROM
+               (SELECT 'a' || kind || quote(target) || '@' || via AS k FROM user_associations
+                 WHERE user_id = u.id ORDER BY position)), '') AS key
+  FROM users u;
+INSERT INTO grant_sets (key) SELECT DISTINCT key FROM v4_user_keys ORDER BY key;
+CREATE TEMP TABLE v4_set_owner AS
+  SELECT s.id AS set_id, min(k.user_id) AS user_id
+  FROM grant_sets s JOIN v4_user_keys k ON k.key = s.key GROUP BY s.id;
+INSERT INTO grant_set_roles SELECT o.set_id, r.position, r.role_id, r.via
+  FROM v4_set_owner o JOIN user_roles r ON r.user_id = o.user_id;
+INSERT INTO grant_set_associations SELECT o.set_id, a.position, a.kind, a.target, a.via
+  FROM v4_set_owner o JOIN user_associations a ON a.user_id = o.user_id;
+CREATE TABLE users_v4 (
+  id           TEXT PRIMARY KEY,
+  username     TEXT    NOT NULL,
+  display_name TEXT    NOT NULL,
+  email        TEXT    NOT NULL,
+  dn           TEXT    NOT NULL,
+  source       TEXT    NOT NULL,
+  enabled      INTEGER NOT NULL,
+  grant_set    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO users_v4 SELECT u.id, u.username, u.display_name, u.email, u.dn, u.source,
+    u.enabled, s.id
+  FROM users u JOIN v4_user_keys k ON k.user_id = u.id JOIN grant_sets s ON s.key = k.key;
+DROP TABLE v4_set_owner;
+DROP TABLE v4_user_keys;
+DROP TABLE user_roles;
+DROP TABLE user_associations;
+DROP TABLE users;
+ALTER TABLE users_v4 RENAME TO users;
+CREATE VIEW user_roles AS
+  SELECT u.id AS user_id, r.position, r.role_id, r.via
+  FROM users u JOIN grant_set_roles r ON r.set_id = u.grant_set;
+CREATE VIEW user_associations AS
+  SELECT u.id AS user_id, a.position, a.kind, a.target, a.via
+  FROM users u JOIN grant_set_associations a ON a.set_id = u.grant_set;
+)sql";
+
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
 }  // namespace
@@ -197,6 +270,7 @@ const std::vector<Migration>& migrations() {
       {1, "initial schema: revisions, access model, manual associations, source state", kV1},
       {2, "grants name a shared provenance row", kV2},
       {3, "grant tables without a foreign key to users", kV3},
+      {4, "users name a shared set of grants", kV4},
   };
   return kMigrations;
 }
