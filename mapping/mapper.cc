@@ -345,7 +345,62 @@ class Mapper {
     // per rule hit of the chain's last group, shared by every user reached that way. A cache of
     // a pure function of (chain, hits): `mutable`, and one per mapping thread.
     using ProvenanceCache = std::map<std::vector<std::size_t>, std::vector<SharedProvenance>>;
-    mutable ProvenanceCache provenance_cache;  // the mapper's own thread
+
+    // By group index: whether the group, or a group containing it at any depth, has a rule hit.
+    // Only such groups give grants: a walk up from the others never reaches one that does.
+    std::vector<char> leads_to_hit;
+
+    // Marks leads_to_hit: down from every group with hits, through the groups each contains.
+    void mark_groups_leading_to_hits() {
+      const auto& parents = tree->parents();
+      std::vector<std::vector<std::size_t>> children(parents.size());
+      for (std::size_t g = 0; g < parents.size(); ++g) {
+        for (std::size_t parent : parents[g]) children[parent].push_back(g);
+      }
+      leads_to_hit.assign(parents.size(), 0);
+      std::vector<std::size_t> todo;
+      for (std::size_t g = 0; g < hits.size(); ++g) {
+        if (!hits[g].empty()) {
+          leads_to_hit[g] = 1;
+          todo.push_back(g);
+        }
+      }
+      while (!todo.empty()) {
+        const std::size_t g = todo.back();
+        todo.pop_back();
+        for (std::size_t child : children[g]) {
+          if (leads_to_hit[child]) continue;
+          leads_to_hit[child] = 1;
+          todo.push_back(child);
+        }
+      }
+    }
+
+    // A user's grants, canonical, by the user's direct groups that lead to a hit (in the
+    // tree's order): a pure function of them, as for provenances (the walk up from the others
+    // reaches no group of these walks, so it changes no chain). Most users share those groups
+    // with many others, so most users' grants are a copy from here instead of a walk.
+    struct DirectGroupsHash {
+      std::size_t operator()(const std::vector<std::size_t>& groups) const {
+        std::size_t h = groups.size();
+        for (std::size_t g : groups) h = h * 1099511628211u ^ g;
+        return h;
+      }
+    };
+    struct Grants {
+      std::vector<RoleGrant> roles;
+      std::vector<Association> associations;
+    };
+    using GrantsCache = std::unordered_map<std::vector<std::size_t>, Grants, DirectGroupsHash>;
+    // Bounds a cache's memory for a directory where few users share their groups.
+    static constexpr std::size_t kMaxCachedGrants = 16384;
+
+    struct ThreadCache {
+      ProvenanceCache provenances;
+      GrantsCache grants;
+      std::vector<std::size_t> key;  // reused
+    };
+    mutable ThreadCache thread_cache;  // the mapper's own thread
 
     static const std::vector<SharedProvenance>& provenances(const DirectorySnapshot& s,
                                                             const std::vector<std::size_t>& chain,
@@ -399,6 +454,7 @@ class Mapper {
   void build_tree(const PreparedSnapshot& p, GroupWork& w) {
     const DirectorySnapshot& s = *p.snapshot;
     w.tree = std::make_unique<GroupTree>(s.groups, s.users, max_threads_);
+    w.mark_groups_leading_to_hits();
     auto cycles = w.tree->cycles();
     if (memo_) {
       MappingMemo::SourceGroups& sg = memo_->groups[s.source];
@@ -455,7 +511,7 @@ class Mapper {
                   const std::vector<GroupTree::Membership>& memberships,
                   GroupWork::ProvenanceCache* cache = nullptr) const {
     if (!w.any_hit) return;
-    GroupWork::ProvenanceCache& c = cache != nullptr ? *cache : w.provenance_cache;
+    GroupWork::ProvenanceCache& c = cache != nullptr ? *cache : w.thread_cache.provenances;
     for (const auto& m : memberships) {
       const auto& group_hits = w.hits[m.group];
       if (group_hits.empty()) continue;
@@ -668,13 +724,26 @@ class Mapper {
   // One entry's user: profile and grants, canonical. A pure function of the entry and the
   // group work (given the thread's own provenance cache).
   std::shared_ptr<User> make_user(const DirectorySnapshot& s, const GroupWork& w, std::size_t u,
-                                  GroupWork::ProvenanceCache* cache) const {
+                                  GroupWork::ThreadCache* cache) const {
     const DirectoryUser& du = s.users[u];
     auto user = std::make_shared<User>();
     take_profile(*user, du, s.source);
     user->enabled = du.enabled;
-    add_grants(*user, s, w, u, cache);
+    if (!w.any_hit) return user;
+    GroupWork::ThreadCache& c = cache != nullptr ? *cache : w.thread_cache;
+    c.key.clear();
+    for (std::size_t g : w.tree->direct_groups(u)) {
+      if (w.leads_to_hit[g]) c.key.push_back(g);
+    }
+    if (auto it = c.grants.find(c.key); it != c.grants.end()) {
+      user->roles = it->second.roles;
+      user->associations = it->second.associations;
+      return user;
+    }
+    add_grants(*user, s, w, u, &c.provenances);
     canonicalize_grants(*user);
+    if (c.grants.size() < GroupWork::kMaxCachedGrants)
+      c.grants.emplace(c.key, GroupWork::Grants{user->roles, user->associations});
     return user;
   }
 
@@ -689,7 +758,7 @@ class Mapper {
                                                 bool reuse) const {
     const std::size_t n = s.users.size();
     std::vector<std::shared_ptr<User>> made(n);
-    auto make_slice = [&](std::size_t begin, std::size_t end, GroupWork::ProvenanceCache* cache) {
+    auto make_slice = [&](std::size_t begin, std::size_t end, GroupWork::ThreadCache* cache) {
       for (std::size_t u = begin; u < end; ++u) {
         if (s.users[u].id.empty() || (reuse && reusable(s, w, u))) continue;
         made[u] = make_user(s, w, u, cache);
@@ -701,7 +770,7 @@ class Mapper {
       make_slice(0, n, nullptr);
       return made;
     }
-    std::vector<GroupWork::ProvenanceCache> caches(threads);
+    std::vector<GroupWork::ThreadCache> caches(threads);
     std::vector<std::exception_ptr> errors(threads);
     std::vector<std::thread> workers;
     const std::size_t slice = (n + threads - 1) / threads;
@@ -808,7 +877,7 @@ class Mapper {
 
     const std::size_t chunks = (order.size() + kStreamChunk - 1) / kStreamChunk;
     std::vector<std::vector<UserMap::Ptr>> made(chunks);
-    auto make_chunk = [&](std::size_t c, GroupWork::ProvenanceCache* cache) {
+    auto make_chunk = [&](std::size_t c, GroupWork::ThreadCache* cache) {
       const std::size_t end = std::min(order.size(), (c + 1) * kStreamChunk);
       made[c].reserve(end - c * kStreamChunk);
       for (std::size_t i = c * kStreamChunk; i < end; ++i) {
@@ -835,8 +904,8 @@ class Mapper {
     };
     // This thread is busy delivering (writing): one worker fewer than the machine's threads, so
     // that the writer, the slowest step, keeps a core to itself.
-    const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(
-        std::max(1u, max_threads_ - 1), order.size() / kUsersPerThread));
+    const unsigned threads = static_cast<unsigned>(
+        std::min<std::size_t>(std::max(1u, max_threads_ - 1), order.size() / kUsersPerThread));
     if (threads == 0) {  // a small directory: make and deliver in turn, on this thread
       for (std::size_t c = 0; c < chunks; ++c) {
         make_chunk(c, nullptr);
@@ -863,7 +932,7 @@ class Mapper {
     std::exception_ptr failure;              // GUARDED_BY(mutex)
     std::atomic<std::size_t> next{0};
     std::atomic<bool> stop{false};
-    std::vector<GroupWork::ProvenanceCache> caches(threads);
+    std::vector<GroupWork::ThreadCache> caches(threads);
     std::vector<std::thread> workers;
     for (unsigned t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {

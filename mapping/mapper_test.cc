@@ -462,5 +462,60 @@ TEST(Mapper, ManyUsersMapTheSameOnSeveralThreadsAsOnOne) {
             four.model.users.at("id-user39999").roles[0].via.identity());
 }
 
+// Users whose direct groups are the same get their grants from the mapper's per-thread cache;
+// each user still holds exactly what it holds mapped alone, with the same groups.
+TEST(Mapper, UsersSharingDirectGroupsHoldWhatEachHoldsAlone) {
+  auto config = la_config();
+  config.institutions.clear();
+  config.clusters.clear();
+  InstitutionRule ir;
+  ir.id = "schools";
+  ir.group = by_pattern(R"(cn=Staff-(\d+),ou=groups,dc=la,dc=example)");
+  ir.name = "School $1";
+  config.institution_rules = {ir};
+  auto staff = make_rule("staff", by_pattern(R"(cn=Staff-(\d+),ou=groups,dc=la,dc=example)"));
+  staff.institutions = {"$1"};
+  auto all = make_rule("all-staff", by_dn(group_dn("All Staff")));
+  all.roles = {"teacher"};
+  auto heads = make_rule("heads", by_dn(group_dn("Heads")));
+  heads.roles = {"viewer"};
+  config.rules = {staff, all, heads};
+
+  constexpr int kSchools = 12, kUsers = 3000;
+  std::vector<DirectoryGroup> groups;
+  for (int s = 0; s < kSchools; ++s)
+    groups.push_back(make_group(fmt::format("Staff-{}", 300000 + s)));
+  auto all_staff = make_group("All Staff");
+  for (int s = 0; s < kSchools / 2; ++s) all_staff.member_dns.push_back(groups[s].dn);
+  auto heads_group = make_group("Heads");
+  // Groups no rule names: one holding a school's staff group (no grants through it), and one
+  // inside All Staff (teachers through it): the cache's key leaves out only the first kind.
+  auto clubs = make_group("Clubs", {groups[1].dn});
+  auto supply = make_group("Supply");
+  all_staff.member_dns.push_back(supply.dn);
+  std::vector<DirectoryUser> users;
+  for (int i = 0; i < kUsers; ++i) {
+    users.push_back(make_user(fmt::format("u{:04}", i), i % 11 != 0));
+    groups[i % kSchools].member_dns.push_back(users.back().dn);
+    if (i % 4 == 0) groups[(i * 7 + 3) % kSchools].member_dns.push_back(users.back().dn);
+    if (i % 9 == 0) heads_group.member_dns.push_back(users.back().dn);
+    if (i % 5 == 0) clubs.member_dns.push_back(users.back().dn);
+    if (i % 13 == 0) supply.member_dns.push_back(users.back().dn);
+  }
+  for (auto* g : {&all_staff, &heads_group, &clubs, &supply}) groups.push_back(*g);
+
+  const MappingResult whole = map_directory({snapshot("ad", users, groups)}, config, nullptr, 2);
+  ASSERT_EQ(whole.model.users.size(), static_cast<std::size_t>(kUsers));
+  std::size_t with_grants = 0;
+  for (int i = 0; i < kUsers; i += 7) {
+    const MappingResult alone = map_directory({snapshot("ad", {users[i]}, groups)}, config);
+    const User& expected = alone.model.users.at(users[i].id);
+    const User& got = whole.model.users.at(users[i].id);
+    EXPECT_EQ(got, expected) << users[i].id;
+    if (!got.roles.empty() || !got.associations.empty()) ++with_grants;
+  }
+  EXPECT_EQ(with_grants, static_cast<std::size_t>((kUsers + 6) / 7));
+}
+
 }  // namespace
 }  // namespace trustgate
