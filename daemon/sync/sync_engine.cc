@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/background_release.h"
 #include "daemon/revision_stream.h"
 #include "mapping/dn.h"
 
@@ -235,8 +236,8 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   for (const auto& snap : snapshots) {
     options.sources += (options.sources.empty() ? "" : ",") + snap.source;
   }
-  // The entries are mapped: free them before the apply (a full sync's peak memory).
-  std::vector<DirectorySnapshot>().swap(snapshots);
+  // The entries are mapped: free them (a full sync's peak memory), beside the apply.
+  const std::jthread releasing = release_in_background(std::move(snapshots));
   options.summary = outcome.diff.summary();
   options.forced = !outcome.refusals.empty();
   // The first revision carries the sources' resume state; later ones leave it to
