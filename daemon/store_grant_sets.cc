@@ -19,6 +19,23 @@ void append_quoted(std::string& out, std::string_view text) {
   out += '\'';
 }
 
+std::size_t mix(std::size_t h, std::size_t v) { return (h ^ v) * 0x100000001b3ULL; }
+
+// A hash of the grants' values but for the provenances, which count by identity.
+std::size_t identity_hash(const User& user) {
+  std::size_t h = mix(user.roles.size(), user.associations.size());
+  for (const auto& g : user.roles) {
+    h = mix(h, std::hash<std::string_view>{}(g.role));
+    h = mix(h, reinterpret_cast<std::uintptr_t>(g.via.identity()));
+  }
+  for (const auto& a : user.associations) {
+    h = mix(h, static_cast<std::size_t>(a.kind));
+    h = mix(h, std::hash<std::string_view>{}(a.target));
+    h = mix(h, reinterpret_cast<std::uintptr_t>(a.via.identity()));
+  }
+  return h;
+}
+
 void append_via(std::string& out, std::int64_t id) {
   out += '@';
   out += fmt::format_int(id).c_str();
@@ -59,6 +76,17 @@ void GrantSetIds::load() {
 }
 
 std::int64_t GrantSetIds::id_for(const User& user) {
+  const std::size_t h = identity_hash(user);
+  if (auto it = seen_.find(h); it != seen_.end() && it->second.roles == user.roles &&
+                               it->second.associations == user.associations) {
+    return it->second.id;
+  }
+  const std::int64_t id = id_by_key(user);
+  seen_.insert_or_assign(h, Seen{user.roles, user.associations, id});
+  return id;
+}
+
+std::int64_t GrantSetIds::id_by_key(const User& user) {
   via_ids_.clear();
   for (const auto& g : user.roles) via_ids_.push_back(provenances_.id_for(g.via));
   for (const auto& a : user.associations) via_ids_.push_back(provenances_.id_for(a.via));
@@ -123,6 +151,7 @@ GrantGarbage GrantSetIds::collect_garbage() {
       loaded_ = false;  // reload rather than track which ids went
       ids_.clear();
       pending_.clear();
+      seen_.clear();
     }
   }
   // On its own count of calls, the same as ours by default: after the sets, so that it sees
@@ -134,6 +163,7 @@ GrantGarbage GrantSetIds::collect_garbage() {
 void GrantSetIds::committed() {
   if (loaded_) ids_.merge(pending_);
   pending_.clear();
+  seen_.clear();
   provenances_.committed();
 }
 
@@ -144,6 +174,7 @@ void GrantSetIds::rolled_back() {
   loaded_ = false;
   ids_.clear();
   pending_.clear();
+  seen_.clear();
   provenances_.rolled_back();
 }
 

@@ -57,6 +57,19 @@ class GrantSetIds {
  private:
   void load();
   std::int64_t insert(const User& user);
+  // The slow path of id_for(): spells the key.
+  std::int64_t id_by_key(const User& user);
+
+  // Sets found in this transaction, by a hash of their grants' identities: the mapper gives
+  // the users of one rule and group the same provenance object, so most users are found here
+  // by a hash and a check by value, without spelling a key. Holds copies of the grants (their
+  // provenance objects stay alive, so an identity is not reused meanwhile).
+  struct Seen {
+    std::vector<RoleGrant> roles;
+    std::vector<Association> associations;
+    std::int64_t id = 0;
+  };
+  std::unordered_map<std::size_t, Seen> seen_;
 
   SQLite::Database& db_;
   ProvenanceIds& provenances_;

@@ -86,6 +86,28 @@ TEST_F(GrantSetStoreTest, UsersHoldingTheSameGrantsInTheSameOrderShareOneSet) {
   EXPECT_TRUE(store_test::load_model(**reopened).users == model.users);
 }
 
+TEST_F(GrantSetStoreTest, EqualGrantsInOtherProvenanceObjectsShareTheSetToo) {
+  // The writer finds most sets by the identity of the grants' provenances; equal values in
+  // other objects (as another mapping thread or pass makes them) still find the same set.
+  auto store = store_test::open_ok(path_, clock_);
+  ASSERT_TRUE(store);
+  User a = user_with_roles("a", {"teacher"}, staff_rule());
+  User b = user_with_roles("b", {"teacher"}, staff_rule());
+  ASSERT_NE(a.roles[0].via.identity(), b.roles[0].via.identity());
+  User c = user_with_roles("c", {"head"}, a.roles[0].via);  // a's object, another role
+  ASSERT_TRUE(store->apply(model_of({a, b, c}), {}));
+  EXPECT_EQ(grant_sets(*store), 2);  // {a, b}, c
+  store->with_db([](SQLite::Database& db) {
+    EXPECT_EQ(db.execAndGet("SELECT count(DISTINCT grant_set) FROM users WHERE id IN ('a', 'b')")
+                  .getInt(),
+              1);
+  });
+  // In the next revision too, with yet another object.
+  User d = user_with_roles("d", {"teacher"}, staff_rule());
+  ASSERT_TRUE(store->apply(model_of({a, b, c, d}), {}));
+  EXPECT_EQ(grant_sets(*store), 2);
+}
+
 TEST_F(GrantSetStoreTest, AKeyCannotBeForgedByQuotesAndSeparatorsInARole) {
   auto store = store_test::open_ok(path_, clock_);
   ASSERT_TRUE(store);
