@@ -2,13 +2,10 @@
 // What every directory connector (LDIF, LDAP, AD, the fakes) produces: plain entries, no
 // interpretation. Mapping turns a set of snapshots into an AccessModel.
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <vector>
 
 namespace trustgate {
-
-class GroupIndex;
 
 struct DirectoryUser {
   std::string id;  // stable id: entryUUID, objectGUID (canonical string form), or LDIF-given
@@ -36,10 +33,6 @@ struct DirectorySnapshot {
   // Entries the connector could not read (already logged by the connector); the rest of the
   // snapshot is still usable.
   std::size_t malformed_entries = 0;
-  // Optional: `groups` indexed by the connector while it still read the users (a pure function
-  // of them, so a cache). The mapper uses it when GroupIndex::built_from(groups), and releases
-  // it once its tree is built, hence `mutable`.
-  mutable std::shared_ptr<const GroupIndex> group_index;
 };
 
 }  // namespace trustgate

@@ -11,7 +11,6 @@
 #include "mapping/access_model.h"
 #include "mapping/dn.h"
 #include "mapping/flat_key_index.h"
-#include "mapping/group_index.h"
 
 namespace trustgate {
 namespace {
@@ -70,48 +69,98 @@ std::vector<std::size_t> strongly_connected(const std::vector<std::vector<std::s
   return component;
 }
 
-// Below this many users per thread, threads cost more than they save.
-constexpr std::size_t kUsersPerThread = 16384;
+// Below this many member values per thread, threads cost more than they save.
+constexpr std::size_t kMembersPerThread = 32768;
+
+// (index value, group) for every member DN found in `by_dn`, as runs of groups in order, one
+// run per thread.
+std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve_members(
+    const std::vector<DirectoryGroup>& groups, const FlatKeyIndex& by_dn, unsigned threads) {
+  std::size_t total = 0;
+  for (const auto& g : groups) total += g.member_dns.size();
+  const std::size_t runs =
+      std::max<std::size_t>(1, std::min<std::size_t>(threads, total / kMembersPerThread));
+  // Runs of about the same number of member values.
+  std::vector<std::size_t> bounds = {0};
+  std::size_t seen = 0;
+  for (std::size_t g = 0; g < groups.size() && bounds.size() < runs; ++g) {
+    seen += groups[g].member_dns.size();
+    if (seen * runs >= total * bounds.size()) bounds.push_back(g + 1);
+  }
+  bounds.push_back(groups.size());
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> hits(bounds.size() - 1);
+  auto resolve = [&](std::size_t run) {
+    std::string key;  // reused: no allocation per member value
+    for (std::size_t g = bounds[run]; g < bounds[run + 1]; ++g) {
+      for (const std::string& member : groups[g].member_dns) {
+        normalize_dn_into(member, key);
+        if (const std::uint32_t* found = by_dn.find(key))
+          hits[run].emplace_back(*found, static_cast<std::uint32_t>(g));
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t run = 1; run < hits.size(); ++run) workers.emplace_back(resolve, run);
+    resolve(0);
+  }  // joined
+  return hits;
+}
 
 }  // namespace
 
 GroupTree::GroupTree(const std::vector<DirectoryGroup>& groups,
                      const std::vector<DirectoryUser>& users, unsigned threads)
-    : GroupTree(GroupIndex(groups), groups, users, threads) {}
+    : groups_(groups), parents_(groups.size()), user_groups_(users.size()) {
+  const std::size_t n = groups.size();
+  std::vector<std::string> norm(n);
+  for (std::size_t g = 0; g < n; ++g) norm[g] = normalize_dn(groups[g].dn);
 
-GroupTree::GroupTree(const GroupIndex& index, const std::vector<DirectoryGroup>& groups,
-                     const std::vector<DirectoryUser>& users, unsigned threads)
-    : rank_(index.rank()), groups_(groups), parents_(index.parents()), user_groups_(users.size()) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (norm[a] != norm[b]) return norm[a] < norm[b];
+    if (groups[a].id != groups[b].id) return groups[a].id < groups[b].id;
+    return a < b;
+  });
+  rank_.assign(n, 0);
+  for (std::size_t r = 0; r < n; ++r) rank_[order[r]] = r;
+
+  // One index of normalised DNs for groups and users: a member value is looked up once. A
+  // value is a group's (nesting) before it is a user's, as groups are inserted first; of groups
+  // sharing a DN the first in rank order wins. Users sharing a DN are chained by `same_key`
+  // (the index holds the last one). Values: g for group g, n + u for user u.
   const std::size_t n_users = users.size();
-  // Each user's DN is looked up once, among the member values that are not a group's DN: a
-  // value naming a group is nesting, so a user with a group's DN is not a member through it.
-  // Users sharing a DN are each found.
-  auto resolve = [&](std::size_t begin, std::size_t end) {
-    std::string key;  // reused: no allocation per DN
-    for (std::size_t u = begin; u < end; ++u) {
-      if (users[u].dn.empty()) continue;
-      normalize_dn_into(users[u].dn, key);
-      for (std::uint32_t g : index.groups_listing(key)) user_groups_[u].push_back(g);
-    }
-  };
-  const std::size_t runs = std::max<std::size_t>(
-      1, std::min<std::size_t>(std::max(1u, threads), n_users / kUsersPerThread));
-  {
-    std::vector<std::jthread> workers;
-    const std::size_t slice = (n_users + runs - 1) / runs;
-    for (std::size_t r = 1; r < runs; ++r)
-      workers.emplace_back(resolve, std::min(n_users, r * slice),
-                           std::min(n_users, (r + 1) * slice));
-    resolve(0, std::min(n_users, slice));
-  }  // joined
+  FlatKeyIndex by_dn(n + n_users);
+  for (std::size_t g : order) by_dn.emplace(norm[g], static_cast<std::uint32_t>(g));
 
-  // posixGroup memberUid values name users by username (case-insensitive).
+  // Users' normalised DNs in one buffer (never longer than the DNs as written, so reserving
+  // their total keeps every view into it valid): no allocation per user.
+  std::string user_norm;
+  {
+    std::size_t total = 0;
+    for (const auto& u : users) total += u.dn.size();
+    user_norm.reserve(total);
+  }
+  std::vector<std::size_t> same_key(n_users, kNone);
+  std::string key;  // reused: no allocation per DN or member value
+  for (std::size_t u = 0; u < n_users; ++u) {
+    if (users[u].dn.empty()) continue;
+    normalize_dn_into(users[u].dn, key);
+    const std::size_t at = user_norm.size();
+    user_norm.append(key);
+    auto [value, inserted] = by_dn.emplace(std::string_view(user_norm).substr(at, key.size()),
+                                           static_cast<std::uint32_t>(n + u));
+    if (inserted || value < n) continue;  // new, or the DN of a group
+    same_key[u] = value - n;
+    value = static_cast<std::uint32_t>(n + u);
+  }
   const bool any_uids = std::any_of(groups.begin(), groups.end(),
                                     [](const DirectoryGroup& g) { return !g.member_uids.empty(); });
+  std::vector<std::size_t> same_name(any_uids ? n_users : 0, kNone);
+  std::vector<std::string> user_lower(any_uids ? n_users : 0);
+  FlatKeyIndex by_name(any_uids ? n_users : 0);
   if (any_uids) {
-    std::vector<std::size_t> same_name(n_users, kNone);
-    std::vector<std::string> user_lower(n_users);
-    FlatKeyIndex by_name(n_users);
     for (std::size_t u = 0; u < n_users; ++u) {
       if (users[u].username.empty()) continue;
       user_lower[u] = to_lower(users[u].username);
@@ -121,14 +170,27 @@ GroupTree::GroupTree(const GroupIndex& index, const std::vector<DirectoryGroup>&
         value = static_cast<std::uint32_t>(u);
       }
     }
-    std::string key;
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      for (const std::string& uid : groups[g].member_uids) {
-        key = to_lower(uid);
-        if (const std::uint32_t* found = by_name.find(key)) {
-          for (std::size_t user = *found; user != kNone; user = same_name[user]) {
-            user_groups_[user].push_back(g);
-          }
+  }
+
+  // Member values are normalised and looked up on several threads when there are many, each
+  // over a run of groups; the hits are then recorded here in group order, as on one thread.
+  for (const auto& hits : resolve_members(groups, by_dn, threads)) {
+    for (const auto& [found, g] : hits) {
+      if (found < n) {
+        parents_[found].push_back(g);
+      } else {
+        for (std::size_t user = found - n; user != kNone; user = same_key[user]) {
+          user_groups_[user].push_back(g);
+        }
+      }
+    }
+  }
+  for (std::size_t g = 0; g < n; ++g) {
+    for (const std::string& uid : groups[g].member_uids) {
+      key = to_lower(uid);
+      if (const std::uint32_t* found = by_name.find(key)) {
+        for (std::size_t user = *found; user != kNone; user = same_name[user]) {
+          user_groups_[user].push_back(g);
         }
       }
     }

@@ -9,21 +9,15 @@
 
 namespace trustgate {
 
-class GroupIndex;
-
 class GroupTree {
  public:
   // Keeps a reference to `groups`: it must outlive the tree.
   // `groups` are indexed by normalised DN (when two share one, the lower stable id wins); users by
   // normalised DN and by username (for posixGroup memberUid). Member values that name neither a
   // group nor a user are ignored.
-  // Users are resolved on up to `threads` threads when there are many.
+  // Member values are resolved on up to `threads` threads when there are many.
   GroupTree(const std::vector<DirectoryGroup>& groups, const std::vector<DirectoryUser>& users,
             unsigned threads = 1);
-  // The same tree from an index of these groups built before (GroupIndex::built_from(groups)):
-  // only the users are looked up here.
-  GroupTree(const GroupIndex& index, const std::vector<DirectoryGroup>& groups,
-            const std::vector<DirectoryUser>& users, unsigned threads = 1);
 
   // For one user (by index into the users vector given to the constructor): every group they
   // are in, directly or through nesting, each with the shortest chain from a direct group to

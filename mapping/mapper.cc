@@ -20,7 +20,6 @@
 #include <fmt/format.h>
 
 #include "mapping/dn.h"
-#include "mapping/group_index.h"
 #include "mapping/group_tree.h"
 
 namespace trustgate {
@@ -454,12 +453,7 @@ class Mapper {
   // to go without one.
   void build_tree(const PreparedSnapshot& p, GroupWork& w) {
     const DirectorySnapshot& s = *p.snapshot;
-    if (s.group_index && s.group_index->built_from(s.groups)) {
-      w.tree = std::make_unique<GroupTree>(*s.group_index, s.groups, s.users, max_threads_);
-    } else {
-      w.tree = std::make_unique<GroupTree>(s.groups, s.users, max_threads_);
-    }
-    s.group_index.reset();  // used: its memory goes before the users are made
+    w.tree = std::make_unique<GroupTree>(s.groups, s.users, max_threads_);
     w.mark_groups_leading_to_hits();
     auto cycles = w.tree->cycles();
     if (memo_) {

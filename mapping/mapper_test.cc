@@ -7,7 +7,6 @@
 #include <random>
 
 #include "mapping/decision.h"
-#include "mapping/group_index.h"
 #include "mapping/test_fixtures.h"
 
 namespace trustgate {
@@ -516,34 +515,6 @@ TEST(Mapper, UsersSharingDirectGroupsHoldWhatEachHoldsAlone) {
     if (!got.roles.empty() || !got.associations.empty()) ++with_grants;
   }
   EXPECT_EQ(with_grants, static_cast<std::size_t>((kUsers + 6) / 7));
-}
-
-// A snapshot may carry an index of its groups made by the connector: the mapper builds its tree
-// from it (and frees it), and ignores an index of other groups.
-TEST(Mapper, UsesTheConnectorsGroupIndexAndIgnoresAStaleOne) {
-  const auto config = testing::staff_everyone_config();
-  DirectorySnapshot snap = testing::staff_everyone_directory(300);
-  const MappingResult reference = map_directory({snap}, config);
-
-  std::vector<DirectorySnapshot> with_index = {snap};
-  with_index[0].group_index = std::make_shared<const GroupIndex>(with_index[0].groups);
-  std::weak_ptr<const GroupIndex> watch = with_index[0].group_index;
-  const MappingResult indexed = map_directory(with_index, config);
-  EXPECT_TRUE(indexed.model.users == reference.model.users);
-  EXPECT_EQ(with_index[0].group_index, nullptr);
-  EXPECT_TRUE(watch.expired());  // freed once the tree was built
-
-  // An index of other groups (Staff emptied after indexing, in a copy) is not used.
-  std::vector<DirectorySnapshot> stale = {snap};
-  const std::vector<DirectoryGroup> before = stale[0].groups;
-  stale[0].group_index = std::make_shared<const GroupIndex>(before);
-  for (auto& g : stale[0].groups) {
-    if (g.name == "Staff") g.member_dns.clear();
-  }
-  const MappingResult fresh = map_directory(stale, config);
-  std::size_t teachers = 0;
-  for (const auto& [id, user] : fresh.model.users) teachers += user.roles.empty() ? 0 : 1;
-  EXPECT_EQ(teachers, 0u);
 }
 
 }  // namespace

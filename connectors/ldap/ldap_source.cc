@@ -14,7 +14,6 @@
 #include "connectors/ldap/entry_mapping.h"
 #include "connectors/ldap/paged_search.h"
 #include "connectors/ldap/sync_protocol.h"
-#include "mapping/group_index.h"
 
 namespace trustgate {
 namespace {
@@ -104,7 +103,6 @@ Result<DirectorySnapshot> LdapSource::read_all(const ProgressFn& progress) {
   };
 
   std::vector<DirectoryGroup> groups;
-  std::shared_ptr<const GroupIndex> group_index;
   std::size_t groups_malformed = 0;
   std::atomic<std::size_t> groups_read{0};
   Result<std::size_t> groups_result = 0;
@@ -122,9 +120,6 @@ Result<DirectorySnapshot> LdapSource::read_all(const ProgressFn& progress) {
                                      ++groups_malformed;
                                    }
                                  });
-    // The groups come first (a few thousand entries against the users' many): this thread
-    // indexes them for the mapper while the users are still arriving.
-    if (groups_result) group_index = std::make_shared<const GroupIndex>(groups);
   });
 
   DirectorySnapshot snap;
@@ -148,8 +143,7 @@ Result<DirectorySnapshot> LdapSource::read_all(const ProgressFn& progress) {
   group_reader.join();
   if (!users) return std::unexpected(users.error());
   if (!groups_result) return std::unexpected(groups_result.error());
-  snap.groups = std::move(groups);  // moved: the index still describes these elements
-  snap.group_index = std::move(group_index);
+  snap.groups = std::move(groups);
   snap.malformed_entries += groups_malformed;
   if (progress) progress(users_read + groups_read.load());
   spdlog::info("ldap source {}: read {} users and {} groups ({} malformed)", options_.name,

@@ -8,8 +8,6 @@
 #include <memory>
 
 #include "connectors/ldap/ldap_connection.h"
-#include "mapping/group_index.h"
-#include "mapping/group_tree.h"
 #include "tests/harness/ldap_test_directory.h"
 #include "tests/harness/slapd.h"
 
@@ -73,25 +71,6 @@ TEST_F(LdapSourceTest, MembershipOfEveryGroupKindAndNesting) {
   EXPECT_EQ(members(*snap, "all-staff"),
             (std::vector<std::string>{group_dn("heads"), group_dn("staff")}));
   EXPECT_EQ(find_group(*snap, "staff")->description, "All staff");
-}
-
-// A full read indexes the groups while it still reads the users; the tree built from that
-// index is the tree built from the snapshot at once.
-TEST_F(LdapSourceTest, AFullReadIndexesTheGroupsForTheMapper) {
-  LdapSource source(source_options(slapd_->ldap_url(), false));
-  auto snap = source.snapshot();
-  ASSERT_TRUE(snap) << snap.error().message;
-  ASSERT_NE(snap->group_index, nullptr);
-  EXPECT_TRUE(snap->group_index->built_from(snap->groups));
-  const GroupTree direct(snap->groups, snap->users);
-  const GroupTree prebuilt(*snap->group_index, snap->groups, snap->users);
-  EXPECT_EQ(prebuilt.parents(), direct.parents());
-  std::size_t members = 0;
-  for (std::size_t u = 0; u < snap->users.size(); ++u) {
-    EXPECT_EQ(prebuilt.direct_groups(u), direct.direct_groups(u)) << snap->users[u].dn;
-    members += direct.direct_groups(u).empty() ? 0 : 1;
-  }
-  EXPECT_EQ(members, 5u);  // user0001..0005 in staff; user0002 in heads, user0003 by uid too
 }
 
 TEST_F(LdapSourceTest, StartTlsWithTheRightCaWorks) {
