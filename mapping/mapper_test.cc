@@ -398,9 +398,9 @@ TEST(Mapper, OutputIsDeterministicWhateverTheInputOrder) {
   }
 }
 
-TEST(Mapper, ManyUsersAreMappedThroughGroupsOnce) {
-  // A moderately large directory: every user is in their school's staff group; schools are
-  // grouped under a nested "All Staff" group that grants a role.
+// Schools from the groups: Staff-NNNNNN is a school's staff (institution NNNNNN); members of
+// "All Staff", through any nesting, are teachers.
+MappingConfig school_staff_config() {
   auto config = la_config();
   config.institutions.clear();
   config.clusters.clear();
@@ -414,6 +414,13 @@ TEST(Mapper, ManyUsersAreMappedThroughGroupsOnce) {
   auto all = make_rule("all-staff", by_dn(group_dn("All Staff")));
   all.roles = {"teacher"};
   config.rules = {staff, all};
+  return config;
+}
+
+TEST(Mapper, ManyUsersAreMappedThroughGroupsOnce) {
+  // A moderately large directory: every user is in their school's staff group; schools are
+  // grouped under a nested "All Staff" group that grants a role.
+  const auto config = school_staff_config();
 
   constexpr int kSchools = 50, kPerSchool = 200;
   std::vector<DirectoryUser> users;
@@ -465,21 +472,10 @@ TEST(Mapper, ManyUsersMapTheSameOnSeveralThreadsAsOnOne) {
 // Users whose direct groups are the same get their grants from the mapper's per-thread cache;
 // each user still holds exactly what it holds mapped alone, with the same groups.
 TEST(Mapper, UsersSharingDirectGroupsHoldWhatEachHoldsAlone) {
-  auto config = la_config();
-  config.institutions.clear();
-  config.clusters.clear();
-  InstitutionRule ir;
-  ir.id = "schools";
-  ir.group = by_pattern(R"(cn=Staff-(\d+),ou=groups,dc=la,dc=example)");
-  ir.name = "School $1";
-  config.institution_rules = {ir};
-  auto staff = make_rule("staff", by_pattern(R"(cn=Staff-(\d+),ou=groups,dc=la,dc=example)"));
-  staff.institutions = {"$1"};
-  auto all = make_rule("all-staff", by_dn(group_dn("All Staff")));
-  all.roles = {"teacher"};
+  auto config = school_staff_config();
   auto heads = make_rule("heads", by_dn(group_dn("Heads")));
   heads.roles = {"viewer"};
-  config.rules = {staff, all, heads};
+  config.rules.push_back(heads);
 
   constexpr int kSchools = 12, kUsers = 3000;
   std::vector<DirectoryGroup> groups;
