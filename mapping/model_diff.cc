@@ -104,7 +104,7 @@ void count_changes(const Map& before, const Map& after, std::size_t* added, std:
 
 }  // namespace
 
-ModelDiff diff_models(const AccessModel& before, const AccessModel& after) {
+ModelDiff diff_models(const AccessModel& before, const AccessModel& after, DiffDetail detail) {
   ModelDiff diff;
   const auto& before_users = before.users.entries();
   const auto& after_users = after.users.entries();
@@ -124,6 +124,19 @@ ModelDiff diff_models(const AccessModel& before, const AccessModel& after) {
       new_user = (a++)->second.get();
       if (old_user == new_user) continue;
     }
+    if (detail == DiffDetail::CountsOnly && (old_user == nullptr || new_user == nullptr)) {
+      // Each grant of an added (removed) user is one grant added (removed), as compare() counts.
+      const User& u = old_user != nullptr ? *old_user : *new_user;
+      const std::size_t grants = u.roles.size() + u.associations.size();
+      if (old_user == nullptr) {
+        ++diff.users_added;
+        diff.grants_added += grants;
+      } else {
+        ++diff.users_removed;
+        diff.grants_removed += grants;
+      }
+      continue;
+    }
     UserDiff d = compare(old_user, new_user);
     if (d.change == UserDiff::Change::Changed && d.granted.empty() && d.revoked.empty() &&
         d.updated.empty() && d.grants_added == 0 && d.grants_removed == 0) {
@@ -142,7 +155,7 @@ ModelDiff diff_models(const AccessModel& before, const AccessModel& after) {
     }
     diff.grants_added += d.grants_added;
     diff.grants_removed += d.grants_removed;
-    diff.users.push_back(std::move(d));
+    if (detail == DiffDetail::UserLines) diff.users.push_back(std::move(d));
   }
 
   count_changes(before.institutions, after.institutions, &diff.institutions_added,

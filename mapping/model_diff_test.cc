@@ -81,6 +81,45 @@ TEST(ModelDiff, UsersAddedRemovedAndChangedWithHumanLines) {
   EXPECT_EQ(d.summary(), "users +1 -1 ~1, grants +2 -2, institutions +0 -0");
 }
 
+// The daemon's loop asks for counts only: the same counts and summary, no user lines, and a
+// user added or removed with several grants (one of them twice, by two rules) counted as the
+// lines would count it.
+TEST(ModelDiff, CountsOnlyGivesTheCountsOfTheFullDiff) {
+  auto config = diff_config();
+  auto twice = make_rule("r2", by_dn(group_dn("Teachers")));
+  twice.roles = {"teacher"};
+  config.rules.push_back(twice);
+  const auto before =
+      map_directory({snapshot("ad", {make_user("alice"), make_user("bob"), make_user("carol")},
+                              {make_group("Teachers", {user_dn("alice"), user_dn("bob")}),
+                               make_group("Cedar Staff", {user_dn("alice"), user_dn("bob")})})},
+                    config)
+          .model;
+  const auto after =
+      map_directory({snapshot("ad",
+                              {make_user("alice", false), make_user("carol"), make_user("dave"),
+                               make_user("erin")},
+                              {make_group("Teachers", {user_dn("alice"), user_dn("dave")}),
+                               make_group("Primary Staff", {user_dn("alice"), user_dn("dave")}),
+                               make_group("Cedar Staff", {user_dn("dave")})})},
+                    config)
+          .model;
+  for (const auto& [from, to] :
+       {std::pair{&before, &after}, std::pair{&after, &before}, std::pair{&before, &before}}) {
+    const ModelDiff full = diff_models(*from, *to);
+    const ModelDiff counts = diff_models(*from, *to, DiffDetail::CountsOnly);
+    EXPECT_THAT(counts.users, IsEmpty());
+    EXPECT_EQ(counts.summary(), full.summary());
+    EXPECT_EQ(counts.grants_added, full.grants_added);
+    EXPECT_EQ(counts.grants_removed, full.grants_removed);
+    EXPECT_EQ(counts.empty(), full.empty());
+  }
+  const ModelDiff forward = diff_models(before, after, DiffDetail::CountsOnly);
+  // bob removed with his 3 grants (teacher by two rules, one institution); alice loses an
+  // institution and is disabled (2), gains a cluster (1); dave added with 4 grants, erin none.
+  EXPECT_EQ(forward.summary(), "users +2 -1 ~1, grants +5 -5, institutions +0 -0");
+}
+
 TEST(ModelDiff, DisablingCountsAsOneRemovedGrant) {
   const auto config = diff_config();
   auto groups = std::vector<DirectoryGroup>{make_group("Teachers", {user_dn("alice")})};

@@ -200,7 +200,8 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   }
   outcome.warnings = std::move(mapped.warnings);
   outcome.cycles = std::move(mapped.cycles);
-  outcome.diff = diff_models(current, mapped.model);
+  outcome.diff = diff_models(current, mapped.model,
+                             request.user_lines ? DiffDetail::UserLines : DiffDetail::CountsOnly);
   const auto mapped_done = std::chrono::steady_clock::now();
   outcome.timings.read = read_done - started;
   outcome.timings.map = mapped_done - read_done;

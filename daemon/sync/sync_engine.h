@@ -24,6 +24,9 @@ struct SyncRequest {
   bool apply = true;                // false: a plan (dry run)
   bool allow_mass_removal = false;  // operator override of the safety checks
   ProgressFn progress;              // entries read so far, over all sources
+  // The diff lists each changing user with its lines (what `plan` and `sync --once` print);
+  // false: its counts only (the daemon's loop logs the summary).
+  bool user_lines = true;
 };
 
 struct SyncOutcome {

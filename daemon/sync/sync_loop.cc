@@ -129,6 +129,7 @@ void SyncLoop::pass() {
     status_.last_attempt_at = unix_seconds(clock_.now());
   }
   SyncRequest request;
+  request.user_lines = false;  // the loop logs the diff's summary, not its users
   request.progress = [this](std::size_t n) {
     std::size_t before;
     {

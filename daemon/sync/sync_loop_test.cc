@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "connectors/fake/fake_source.h"
@@ -65,6 +66,30 @@ TEST_F(SyncLoopTest, AChangeReportedBySourceIsAppliedWithoutWaitingForTheInterva
   ASSERT_TRUE(current && *current);
   EXPECT_FALSE((*current)->model.users.at("id-b").roles.empty());
   EXPECT_FALSE(loop.status().degraded);
+}
+
+// The loop logs the diff's summary only: it asks the engine for counts, not for user lines (a
+// first sync of 100k users spent 0.2-0.3 s describing every user).
+TEST_F(SyncLoopTest, TheLoopCountsTheDiffWithoutListingUsers) {
+  FakeSource source("fake", snapshot("fake", {make_user("a"), make_user("b")},
+                                     {make_group("Staff", {user_dn("a"), user_dn("b")})}));
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::size_t>> seen;  // summary, users listed
+  SyncLoop loop(engine, {&source}, clock_, {.interval = std::chrono::hours(1), .batch = 20ms},
+                [&](const SyncOutcome& o) {
+                  std::lock_guard lock(mutex);
+                  seen.emplace_back(o.diff.summary(), o.diff.users.size());
+                });
+  loop.start();
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return !seen.empty();
+  }));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen[0].first,
+            "users +2 -0 ~0, grants +2 -0, institutions +5 -0, clusters ~1, roles ~2");
+  EXPECT_EQ(seen[0].second, 0u);
 }
 
 // The database file holds every page of the store: nothing waits in the write-ahead log.
