@@ -5,7 +5,8 @@
 //   dump:       ldapsearch -x -E pr=1000/noprompt "(objectClass=*)" > /dev/null   (wall time)
 //   full sync:  LdapSource snapshot (incremental = false, page size 1000) + map + apply to a
 //               fresh store as the sync engine does it (users written to the store while the
-//               next are mapped, then the commit), in a fresh child process (this binary with
+//               next are mapped, then the diff's counts as the daemon's loop asks for them, then
+//               the commit), in a fresh child process (this binary with
 //               --sync-child), so its peak RSS (VmHWM) is that of the sync alone, as in the
 //               daemon, not of the generator that wrote the LDIF. The clock stops when the
 //               revision is committed: the daemon serves it from then on.
@@ -40,6 +41,7 @@
 #include "daemon/sqlite_library.h"
 #include "daemon/store.h"
 #include "mapping/mapper.h"
+#include "mapping/model_diff.h"
 #include "tests/harness/slapd.cc"  // NOLINT: see the header comment
 
 using namespace trustgate;
@@ -188,12 +190,15 @@ int sync_child(const std::string& url, std::size_t users, const std::string& db_
     t_map = seconds_since(t0);
     cpu_map = self_cpu_seconds() - c0;
     peak_map = peak_rss_kib_now();
-    grants = mapped.model.grant_count();
     t0 = std::chrono::steady_clock::now();
     c0 = self_cpu_seconds();
+    // As the daemon's sync loop does: the diff against the current revision (empty here), in
+    // counts, then the commit with its summary.
+    const ModelDiff diff = diff_models(AccessModel{}, mapped.model, DiffDetail::CountsOnly);
+    grants = diff.grants_added;
     ApplyOptions apply;
     apply.sources = "synthetic";
-    apply.summary = "bench full sync";
+    apply.summary = diff.summary();
     // As the daemon does: the store keeps the applied model itself, no copy.
     auto applied = stream.apply(
         mapped.streamed, std::make_shared<const AccessModel>(std::move(mapped.model)), apply);
