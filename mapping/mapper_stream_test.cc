@@ -60,6 +60,25 @@ TEST(MapperStream, ManyUsersAreStreamedInIdOrderFromSeveralThreads) {
   EXPECT_EQ(streamed.model.grant_count(), plain.model.grant_count());
 }
 
+// Ids are ordered as std::string orders them (bytes as unsigned), also where they share their
+// first bytes, are shorter than eight, or hold bytes above 0x7f or zero bytes.
+TEST(MapperStream, UsersAreStreamedInStringOrderOfTheirIds) {
+  const auto config = testing::staff_everyone_config();
+  DirectorySnapshot d = shuffled_directory(40000);
+  const std::vector<std::string> tricky = {
+      "a",        "ab",      std::string("ab\0c", 4), "abcdefgh", "abcdefgh0", "abcdefgh1",
+      "abcdefgi", "abcdefg", "\xc3\xa9t\xc3\xa9",     "\xff",     "Z",         "abcdefgh\xff"};
+  for (std::size_t i = 0; i < tricky.size(); ++i) d.users[i * 997].id = tricky[i];
+  Received r;
+  const MappingResult streamed = map_directory({d}, config, nullptr, 4, recording(r));
+  expect_streamed_as_model(r, streamed);
+  ASSERT_EQ(r.users.size(), d.users.size());
+  EXPECT_TRUE(
+      std::is_sorted(r.users.begin(), r.users.end(),
+                     [](const UserMap::Ptr& a, const UserMap::Ptr& b) { return a->id < b->id; }));
+  EXPECT_EQ(r.users.back()->id, "\xff");
+}
+
 TEST(MapperStream, AFewUsersAreStreamedOnTheCallingThread) {
   const auto config = testing::staff_everyone_config();
   const std::vector<DirectorySnapshot> snaps = {shuffled_directory(300)};
