@@ -1,6 +1,6 @@
 #pragma once
 // The store's provenances table as the writer sees it: the id of each provenance row, by value.
-// A grant row names its provenance by id (schema version 2).
+// A grant row names its provenance by id (schema version 2; a grant set's row since version 4).
 #include <cstddef>
 #include <cstdint>
 #include <map>
