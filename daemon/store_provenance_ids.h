@@ -28,8 +28,8 @@ class ProvenanceIds {
   // once committed() is called; rolled_back() forgets them.
   std::int64_t id_for(const SharedProvenance& p);
 
-  // Deletes the rows no grant names, on every collect_every-th call; returns how many went.
-  // Inside the transaction that wrote the grants, after them.
+  // Deletes the rows no grant set names, on every collect_every-th call; returns how many went.
+  // Inside the transaction that wrote the grant sets, after GrantSetIds collected its own.
   std::size_t collect_garbage();
 
   // The transaction that used this committed / rolled back. Either ends the pointer cache, so
