@@ -5,7 +5,6 @@
 #include <cctype>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -14,6 +13,7 @@
 
 #include "daemon/config_fields.h"
 #include "daemon/config_paths.h"
+#include "mapping/group_pattern.h"
 
 namespace trustgate {
 namespace {
@@ -494,11 +494,10 @@ class DocumentReader {
         continue;
       }
       if (kind == GroupMatcher::Kind::Pattern) {
-        try {
-          const std::regex re(value, std::regex::ECMAScript | std::regex::icase);
-          out.captures = re.mark_count();
-        } catch (const std::regex_error& e) {
-          f.error(key, fmt::format("invalid regex: {}", e.what()));
+        if (auto pattern = GroupPattern::compile(value); pattern) {
+          out.captures = static_cast<unsigned>(pattern->capture_count());
+        } else {
+          f.error(key, fmt::format("invalid regex: {}", pattern.error().message));
           all_valid = false;
         }
       }

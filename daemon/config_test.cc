@@ -562,6 +562,21 @@ group_pattern = "CN=[School"
   expect_issue(load, main, 7, "institution_rule[0].group_pattern", "invalid regex");
 }
 
+// Issue 15: check-config segfaulted (std::regex recursion) on a pattern of ~20,000 nested
+// groups. Such a pattern is an error naming its line and key.
+TEST_F(ConfigTest, DeeplyNestedOrOverlongPatternIsAnErrorNotACrash) {
+  const std::string deep = std::string(20000, '(') + "a" + std::string(20000, ')');
+  const std::string nested = std::string(300, '(') + "a" + std::string(300, ')');
+  const std::string text = "[[rule]]\nid = \"deep\"\ngroup_pattern = \"" + deep +
+                           "\"\nall_institutions = true\n[[rule]]\nid = \"nested\"\n"
+                           "group_pattern = \"" +
+                           nested + "\"\nall_institutions = true\n";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  expect_issue(load, main, 3, "rule[0].group_pattern", "at most 1024");
+  expect_issue(load, main, 7, "rule[1].group_pattern", "invalid regex");
+}
+
 TEST_F(ConfigTest, ReferencesToUndefinedEntitiesAreReportedButCapturesAreNot) {
   const std::string text = R"toml([[role]]
 id = "teacher"

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <numeric>
 #include <optional>
-#include <regex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -20,18 +19,19 @@
 #include <fmt/format.h>
 
 #include "mapping/dn.h"
+#include "mapping/group_pattern.h"
 #include "mapping/group_tree.h"
 
 namespace trustgate {
 namespace {
 
-using Captures = std::array<std::string, 10>;  // $0..$9
+using Captures = GroupPattern::Captures;
 
-// A GroupMatcher prepared once: DNs normalised, ids lower-cased, regexes compiled.
+// A GroupMatcher prepared once: DNs normalised, ids lower-cased, patterns compiled.
 struct CompiledMatcher {
   GroupMatcher::Kind kind = GroupMatcher::Kind::Dn;
   std::string key;  // normalised DN or lower-cased stable id; Pattern: the pattern's text
-  std::optional<std::regex> pattern;
+  std::shared_ptr<const GroupPattern> pattern;
   bool valid = true;
 };
 
@@ -48,12 +48,12 @@ CompiledMatcher compile(const GroupMatcher& m, const std::string& rule_id,
       break;
     case GroupMatcher::Kind::Pattern:
       c.key = m.value;
-      try {
-        c.pattern.emplace(m.value, std::regex::ECMAScript | std::regex::icase);
-      } catch (const std::regex_error& e) {
+      if (auto compiled = GroupPattern::compile(m.value); compiled) {
+        c.pattern = std::make_shared<const GroupPattern>(std::move(*compiled));
+      } else {
         c.valid = false;
-        warnings.push_back(
-            {rule_id, fmt::format("invalid pattern '{}': {}; rule skipped", m.value, e.what())});
+        warnings.push_back({rule_id, fmt::format("invalid pattern '{}': {}; rule skipped",
+                                                 m.value.substr(0, 80), compiled.error().message)});
       }
       break;
   }
@@ -87,13 +87,7 @@ bool matches(const CompiledMatcher& m, const DirectoryGroup& group, const std::s
           return true;
         }
       }
-      std::smatch sm;
-      const bool matched = std::regex_match(group.dn, sm, *m.pattern);
-      if (matched) {
-        for (std::size_t i = 0; i < captures.size(); ++i) {
-          captures[i] = i < sm.size() && sm[i].matched ? sm[i].str() : std::string();
-        }
-      }
+      const bool matched = m.pattern->full_match(group.dn, captures);
       if (cache != nullptr) {
         if (cache->pattern_matches.size() >= MappingMemo::kMaxPatternMatches) {
           cache->pattern_matches.clear();
@@ -174,6 +168,7 @@ class Mapper {
         max_threads_(max_threads != 0 ? max_threads
                                       : std::clamp(std::thread::hardware_concurrency(), 1u, 4u)) {
     for (const auto& s : snapshots) prepared_.push_back(prepare(s));
+    report_oversized_dns();
     // Snapshots by source name: the result does not depend on their order either.
     std::stable_sort(prepared_.begin(), prepared_.end(), [](const auto& a, const auto& b) {
       return a.snapshot->source < b.snapshot->source;
@@ -240,6 +235,20 @@ class Mapper {
 
   void warn(const std::string& rule, std::string message) {
     if (warned_.emplace(rule, message).second) warnings_.push_back({rule, std::move(message)});
+  }
+
+  // A DN too long for any group_pattern (a hostile or broken entry) is never matched by one;
+  // say so once per source, with the count, rather than once per group.
+  void report_oversized_dns() {
+    for (const auto& p : prepared_) {
+      std::size_t oversized = 0;
+      for (const auto& g : p.snapshot->groups)
+        oversized += g.dn.size() > GroupPattern::kMaxSubjectBytes;
+      if (oversized == 0) continue;
+      warn("", fmt::format("source '{}': {} group(s) with a DN longer than {} bytes; no "
+                           "group_pattern rule matches them",
+                           p.snapshot->source, oversized, GroupPattern::kMaxSubjectBytes));
+    }
   }
 
   void load_config() {

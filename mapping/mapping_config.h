@@ -13,8 +13,8 @@ struct GroupMatcher {
   enum class Kind {
     Dn,        // exact DN (compared normalised)
     StableId,  // entryUUID / objectGUID: survives renames and moves
-    Pattern,   // ECMAScript regex, case-insensitive, matched against the WHOLE DN; captures
-               // are available as $1..$9 in the rule's targets
+    Pattern,   // RE2 regex (group_pattern.h), case-insensitive, matched against the WHOLE DN;
+              // captures are available as $1..$9 in the rule's targets
   };
   Kind kind = Kind::Dn;
   std::string value;

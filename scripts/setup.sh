@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format
   libpoco-dev libsqlitecpp-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev
-  libtomlplusplus-dev libldap2-dev libssl-dev libsystemd-dev
+  libtomlplusplus-dev libre2-dev libldap2-dev libssl-dev libsystemd-dev
   libgtest-dev libgmock-dev
   slapd ldap-utils openssl
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
