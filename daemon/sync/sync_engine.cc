@@ -10,8 +10,28 @@
 #include "common/background_release.h"
 #include "daemon/revision_stream.h"
 #include "mapping/dn.h"
+#include "mapping/identity_collisions.h"
 
 namespace trustgate {
+namespace {
+
+// At most this many collisions are described one by one: a hostile directory can hold
+// thousands, and every pass would log them all.
+constexpr std::size_t kMaxCollisionWarnings = 20;
+
+void warn_identity_collisions(const AccessModel& model, SyncOutcome& outcome) {
+  const auto collisions = find_identity_collisions(model);
+  outcome.identity_collisions = collisions.size();
+  for (std::size_t i = 0; i < collisions.size() && i < kMaxCollisionWarnings; ++i) {
+    outcome.warnings.push_back({"", describe(collisions[i])});
+  }
+  if (collisions.size() > kMaxCollisionWarnings) {
+    outcome.warnings.push_back({"", fmt::format("... and {} more identity collisions",
+                                                collisions.size() - kMaxCollisionWarnings)});
+  }
+}
+
+}  // namespace
 
 std::string_view to_string(SyncOutcome::Kind k) {
   switch (k) {
@@ -199,6 +219,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
     }
   }
   outcome.warnings = std::move(mapped.warnings);
+  warn_identity_collisions(mapped.model, outcome);
   outcome.cycles = std::move(mapped.cycles);
   outcome.diff = diff_models(current, mapped.model,
                              request.user_lines ? DiffDetail::UserLines : DiffDetail::CountsOnly);

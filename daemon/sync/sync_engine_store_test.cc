@@ -59,7 +59,7 @@ class SyncEngineTest : public ::testing::Test {
   }
   bool allowed(const std::string& user, const std::string& inst) {
     auto current = store_->load_current();
-    return current && *current && decide((*current)->model, user, inst).allowed;
+    return current && *current && decide((*current)->model, parse_user_key(user), inst).allowed;
   }
   std::int64_t revision() {
     auto info = store_->current_info();
@@ -111,7 +111,8 @@ TEST_F(SyncEngineTest, AFullPassWritesUsersWhileMappingAndARefusedOneLeavesTheSt
   auto fresh = Store::open((dir_ / "s.db").string(), clock_);
   ASSERT_TRUE(fresh);
   EXPECT_EQ((*fresh)->load_current().value()->model.users.size(), 10u);
-  EXPECT_TRUE(decide((*fresh)->load_current().value()->model, "u0", "100001").allowed);
+  EXPECT_TRUE(
+      decide((*fresh)->load_current().value()->model, parse_user_key("u0"), "100001").allowed);
 
   // Planning never streams.
   auto plan = engine({&source}).run({.apply = false});
