@@ -64,11 +64,9 @@ int cmd_associate(Context& ctx) {
   if (!target) return kExitUsage;
   auto loaded = load_model(ctx);
   if (!loaded) return kExitFailure;
-  const User* user = loaded->merged.find_user(ctx.args[0]);
-  if (!user) {
-    ctx.err << "trustgatectl: unknown user '" << ctx.args[0] << "'\n";
-    return kExitNo;
-  }
+  const User* user =
+      named_user(ctx, loaded->merged.lookup(parse_user_key(ctx.args[0])), ctx.args[0]);
+  if (!user) return kExitNo;
   if (target->kind == AssociationKind::Institution &&
       !loaded->merged.institutions.contains(target->id)) {
     ctx.err << "trustgatectl: unknown institution '" << target->id << "'\n";
@@ -94,11 +92,9 @@ int cmd_dissociate(Context& ctx) {
   if (!target) return kExitUsage;
   auto loaded = load_model(ctx);
   if (!loaded) return kExitFailure;
-  const User* user = loaded->merged.find_user(ctx.args[0]);
-  if (!user) {
-    ctx.err << "trustgatectl: unknown user '" << ctx.args[0] << "'\n";
-    return kExitNo;
-  }
+  const User* user =
+      named_user(ctx, loaded->merged.lookup(parse_user_key(ctx.args[0])), ctx.args[0]);
+  if (!user) return kExitNo;
   RemovalCheck check = check_removal(loaded->merged, user->id, target->kind, target->id);
   if (!check.removable) {
     if (!check.blocking_kind.empty()) {

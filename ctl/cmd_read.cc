@@ -5,6 +5,7 @@
 #include "ctl/context.h"
 #include "ctl/model_loader.h"
 #include "ctl/table.h"
+#include "daemon/api/api_json.h"
 #include "daemon/api/model_json.h"
 #include "mapping/decision.h"
 
@@ -20,7 +21,7 @@ std::string join(const std::vector<std::string>& items, const char* sep = ", ") 
 }
 
 void print_profile(Context& ctx, const AccessModel& m, const User& u) {
-  const Decision d = decide(m, u.id, "");
+  const Decision d = decide(m, UserLookup::found(&u), "");
   ctx.out << u.username << " (" << u.display_name << ")  id " << u.id << ", source " << u.source
           << '\n';
   ctx.out << "  profile:      " << met(d.profile_ok) << (u.enabled ? "" : " (account disabled)")
@@ -54,19 +55,30 @@ int cmd_explain(Context& ctx) {
   auto view = load_view(ctx);
   if (!view) return kExitFailure;
   const AccessModel& m = view->snapshot->model();
-  const User* user = view->snapshot->find_user(ctx.args[0]);
-  if (!user) {
-    ctx.err << "trustgatectl: unknown user '" << ctx.args[0] << "'\n";
-    return kExitNo;
-  }
+  const User* user =
+      named_user(ctx, view->snapshot->lookup(parse_user_key(ctx.args[0])), ctx.args[0]);
+  if (!user) return kExitNo;
   if (ctx.args.size() == 2 && !m.find_institution(ctx.args[1])) {
     ctx.err << "trustgatectl: unknown institution '" << ctx.args[1] << "'\n";
     return kExitNo;
   }
   if (ctx.args.size() == 1) {
     if (ctx.json) {
-      auto o = decision_json(m, decide(m, user->id, ""));
+      // No institution asked: the profile's preconditions and a decision per associated
+      // institution (as GET /v1/explain), not one decision for "no institution".
+      const Decision profile = decide(m, UserLookup::found(user), "");
+      auto o = json_object();
       o->set("user", user_brief_json(*user));
+      o->set("profile_ok", profile.profile_ok);
+      o->set("permission_ok", profile.permission_ok);
+      Poco::JSON::Array::Ptr each = new Poco::JSON::Array;
+      for (const auto& id : associated_institutions(m, *user)) {
+        auto d = json_object();
+        d->set("institution", id);
+        d->set("decision", decision_json(m, decide(m, UserLookup::found(user), id)));
+        each->add(d);
+      }
+      o->set("institutions", each);
       Poco::JSON::Array::Ptr can = new Poco::JSON::Array;
       for (const auto& id : loginable_institutions(m, *user)) can->add(id);
       o->set("can_log_in_to", can);
@@ -76,7 +88,7 @@ int cmd_explain(Context& ctx) {
     }
     return kExitOk;
   }
-  const Decision d = decide(m, user->id, ctx.args[1]);
+  const Decision d = decide(m, UserLookup::found(user), ctx.args[1]);
   if (ctx.json) {
     auto o = decision_json(m, d);
     o->set("user", user_brief_json(*user));
@@ -90,7 +102,8 @@ int cmd_explain(Context& ctx) {
           << "  1. profile exists and is enabled:   " << met(d.profile_ok) << '\n'
           << "  2. login permission through a role: " << met(d.permission_ok) << '\n'
           << "  3. associated with " << inst.id << ":          " << met(d.association_ok) << '\n';
-  if (!d.path.empty()) ctx.out << "  " << (d.allowed ? "granted " : "association: ") << d.path << '\n';
+  if (!d.path.empty())
+    ctx.out << "  " << (d.allowed ? "granted " : "association: ") << d.path << '\n';
   return kExitOk;
 }
 
@@ -136,11 +149,8 @@ int cmd_institutions(Context& ctx) {
   const AccessModel& m = view->snapshot->model();
   const User* user = nullptr;
   if (auto key = ctx.option("user")) {
-    user = view->snapshot->find_user(*key);
-    if (!user) {
-      ctx.err << "trustgatectl: unknown user '" << *key << "'\n";
-      return kExitNo;
-    }
+    user = named_user(ctx, view->snapshot->lookup(parse_user_key(*key)), *key);
+    if (!user) return kExitNo;
   }
   std::vector<std::string> can =
       user ? loginable_institutions(m, *user) : std::vector<std::string>{};

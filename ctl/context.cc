@@ -18,6 +18,21 @@ std::optional<Config> Context::load() const {
   return loaded.config;
 }
 
+const User* named_user(Context& ctx, const UserLookup& found, std::string_view key) {
+  switch (found.status) {
+    case UserLookup::Status::Found:
+      return found.user;
+    case UserLookup::Status::Ambiguous:
+      ctx.err << "trustgatectl: ambiguous username '" << key
+              << "': several users have it; name one by id:<stable id> (see 'users')\n";
+      return nullptr;
+    case UserLookup::Status::Unknown:
+      break;
+  }
+  ctx.err << "trustgatectl: unknown user '" << key << "'\n";
+  return nullptr;
+}
+
 Result<std::unique_ptr<Store>> Context::open_store(const Config& config) const {
   return Store::open(config.database, clock);
 }

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "daemon/config.h"
 #include "daemon/store.h"
+#include "mapping/user_key.h"
 
 namespace trustgate::ctl {
 
@@ -31,6 +32,10 @@ struct Context {
   // Opens the store named by the config.
   Result<std::unique_ptr<Store>> open_store(const Config& config) const;
 };
+
+// The user `found` holds, or nullptr after telling the operator that `key` (the spelling they
+// gave: "id:<stable id>" or a username) names nobody or several users.
+const User* named_user(Context& ctx, const UserLookup& found, std::string_view key);
 
 // Exit codes: 0 ok, 1 the answer is "no"/"refused"/"not found", 2 usage or config error,
 // 3 runtime failure (store, directory).

@@ -5,18 +5,24 @@
 
 namespace trustgate {
 
-const User* AccessModel::find_user(std::string_view key) const {
-  if (key.empty()) return nullptr;
-  if (auto it = users.find(std::string(key)); it != users.end()) return &it->second;
-  // A username shared by two users (e.g. from two sources) is ambiguous: answer "unknown"
-  // rather than pick one.
+UserLookup AccessModel::lookup(const UserKey& key) const {
+  if (key.value.empty()) return UserLookup::unknown();
+  if (key.kind == UserKey::Kind::Id) {
+    const User* u = find_user_by_id(key.value);
+    return u == nullptr ? UserLookup::unknown() : UserLookup::found(u);
+  }
   const User* found = nullptr;
   for (const auto& [id, user] : users) {
-    if (!iequals(user.username, key)) continue;
-    if (found != nullptr) return nullptr;
+    if (!iequals(user.username, key.value)) continue;
+    if (found != nullptr) return UserLookup::ambiguous();
     found = &user;
   }
-  return found;
+  return found == nullptr ? UserLookup::unknown() : UserLookup::found(found);
+}
+
+const User* AccessModel::find_user_by_id(std::string_view id) const {
+  auto it = users.find(id);
+  return it == users.end() ? nullptr : &it->second;
 }
 
 const Institution* AccessModel::find_institution(std::string_view id) const {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/user_key.h"
 #include "mapping/user_map.h"
 
 namespace trustgate {
@@ -52,8 +53,12 @@ struct AccessModel {
   std::map<std::string, Cluster> clusters;
   UserMap users;  // by stable id; users are shared between copies of a model
 
-  // By stable id, else by username (case-insensitive). nullptr when unknown.
-  const User* find_user(std::string_view key) const;
+  // The user `key` names: by stable id (exact) or by username (case-insensitive), never one
+  // for the other. A username held by several users is Ambiguous. Linear in users for
+  // usernames: the serving snapshot keeps an index for the hot path.
+  UserLookup lookup(const UserKey& key) const;
+  // By stable id only; nullptr when unknown.
+  const User* find_user_by_id(std::string_view id) const;
   const Institution* find_institution(std::string_view id) const;
   // Total role grants + associations over all users (the unit the safety threshold counts).
   std::size_t grant_count() const;

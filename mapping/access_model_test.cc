@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mapping/decision.h"
+
 namespace trustgate {
 namespace {
 
@@ -23,28 +25,50 @@ AccessModel two_users() {
 
 TEST(AccessModel, FindUserByStableId) {
   const AccessModel m = two_users();
-  ASSERT_NE(m.find_user("u-2"), nullptr);
-  EXPECT_EQ(m.find_user("u-2")->username, "bob");
+  ASSERT_NE(m.lookup(parse_user_key("id:u-2")).user, nullptr);
+  EXPECT_EQ(m.lookup(parse_user_key("id:u-2")).user->username, "bob");
 }
 
 TEST(AccessModel, FindUserByUsernameCaseInsensitive) {
   const AccessModel m = two_users();
-  ASSERT_NE(m.find_user("alice"), nullptr);
-  EXPECT_EQ(m.find_user("alice")->id, "u-1");
-  ASSERT_NE(m.find_user("BOB"), nullptr);
-  EXPECT_EQ(m.find_user("BOB")->id, "u-2");
+  ASSERT_NE(m.lookup(parse_user_key("alice")).user, nullptr);
+  EXPECT_EQ(m.lookup(parse_user_key("alice")).user->id, "u-1");
+  ASSERT_NE(m.lookup(parse_user_key("BOB")).user, nullptr);
+  EXPECT_EQ(m.lookup(parse_user_key("BOB")).user->id, "u-2");
 }
 
 TEST(AccessModel, FindUserUnknownOrAmbiguousIsNull) {
   AccessModel m = two_users();
-  EXPECT_EQ(m.find_user("carol"), nullptr);
-  EXPECT_EQ(m.find_user(""), nullptr);
+  EXPECT_EQ(m.lookup(parse_user_key("carol")).user, nullptr);
+  EXPECT_EQ(m.lookup(parse_user_key("")).user, nullptr);
   User twin;
   twin.id = "u-3";
   twin.username = "ALICE";
   m.users[twin.id] = twin;
-  EXPECT_EQ(m.find_user("alice"), nullptr);
-  EXPECT_NE(m.find_user("u-3"), nullptr);
+  EXPECT_EQ(m.lookup(parse_user_key("alice")).user, nullptr);
+  EXPECT_NE(m.lookup(parse_user_key("id:u-3")).user, nullptr);
+}
+
+TEST(AccessModel, UsernameSpellingAnotherUsersIdNamesOnlyItsOwner) {
+  AccessModel m = two_users();
+  User mallory;
+  mallory.id = "u-9";
+  mallory.username = "u-2";  // bob's stable id
+  m.users[mallory.id] = mallory;
+  EXPECT_EQ(m.lookup(parse_user_key("u-2")).user->id, "u-9");
+  EXPECT_EQ(m.lookup(parse_user_key("id:u-2")).user->id, "u-2");
+  EXPECT_EQ(m.lookup(UserKey::by_id("u-9")).user->username, "u-2");
+}
+
+TEST(AccessModel, SharedUsernameIsAmbiguousNotUnknown) {
+  AccessModel m = two_users();
+  User twin;
+  twin.id = "u-3";
+  twin.username = "Alice";
+  m.users[twin.id] = twin;
+  EXPECT_EQ(m.lookup(parse_user_key("alice")).status, UserLookup::Status::Ambiguous);
+  EXPECT_EQ(m.lookup(parse_user_key("carol")).status, UserLookup::Status::Unknown);
+  EXPECT_EQ(decide(m, parse_user_key("ALICE"), "100001").reason, reason::kAmbiguousUser);
 }
 
 TEST(AccessModel, FindInstitution) {

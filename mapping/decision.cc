@@ -47,10 +47,19 @@ std::optional<Association> granting_association(const AccessModel& model, const 
 
 }  // namespace
 
-Decision decide(const AccessModel& model, std::string_view user_key,
+Decision decide(const AccessModel& model, const UserKey& key, std::string_view institution_id) {
+  return decide(model, model.lookup(key), institution_id);
+}
+
+Decision decide(const AccessModel& model, const UserLookup& lookup,
                 std::string_view institution_id) {
   Decision d;
-  const User* user = model.find_user(user_key);
+  if (lookup.status == UserLookup::Status::Ambiguous) {
+    d.reason = reason::kAmbiguousUser;
+    d.path = "several users have this username; name one by id:<stable id>";
+    return d;
+  }
+  const User* user = lookup.user;
   if (user == nullptr) {
     d.reason = reason::kUnknownUser;
     d.path = "no staff profile for this user";

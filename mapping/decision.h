@@ -13,6 +13,8 @@ namespace trustgate {
 namespace reason {
 inline constexpr std::string_view kGranted = "granted";
 inline constexpr std::string_view kUnknownUser = "unknown_user";
+// A username held by several users: name one by "id:<stable id>".
+inline constexpr std::string_view kAmbiguousUser = "ambiguous_user";
 inline constexpr std::string_view kUserDisabled = "user_disabled";
 inline constexpr std::string_view kNoLoginPermission = "no_login_permission";
 inline constexpr std::string_view kUnknownInstitution = "unknown_institution";
@@ -33,8 +35,11 @@ struct Decision {
   std::string path;  // human: "via cluster Primaries (rule primaries, group CN=...)"
 };
 
-// Decision for `user_key` (id or username) at `institution_id`.
-Decision decide(const AccessModel& model, std::string_view user_key,
+// Decision for the user `key` names at `institution_id`; unknown_user or ambiguous_user when
+// it names nobody or several users.
+Decision decide(const AccessModel& model, const UserKey& key, std::string_view institution_id);
+// decide() for a looked-up user; `lookup` not Found gives unknown_user / ambiguous_user.
+Decision decide(const AccessModel& model, const UserLookup& lookup,
                 std::string_view institution_id);
 
 // The decision as three human lines, one per precondition in order (profile, permission,

@@ -59,7 +59,7 @@ AccessModel decision_model() {
 
 TEST(Decision, GrantedViaClusterWithThePath) {
   const AccessModel m = decision_model();
-  const Decision d = decide(m, "alice", "100001");
+  const Decision d = decide(m, parse_user_key("alice"), "100001");
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.reason, reason::kGranted);
   EXPECT_TRUE(d.profile_ok);
@@ -78,22 +78,23 @@ TEST(Decision, GrantedViaClusterWithThePath) {
 TEST(Decision, PrefersDirectOverClusterOverAllInstitutions) {
   const AccessModel m = decision_model();
   // alice has 100003 directly and through all institutions: direct wins.
-  const Decision direct = decide(m, "alice", "100003");
+  const Decision direct = decide(m, parse_user_key("alice"), "100003");
   ASSERT_TRUE(direct.association_via.has_value());
   EXPECT_EQ(direct.association_via->kind, AssociationKind::Institution);
   EXPECT_EQ(direct.path,
             "directly to Cedar Secondary (rule cedar, group " + group_dn("Cedar Staff") + ")");
   // 100001 through Primaries and all institutions: the cluster wins.
-  EXPECT_EQ(decide(m, "alice", "100001").association_via->kind, AssociationKind::Cluster);
+  EXPECT_EQ(decide(m, parse_user_key("alice"), "100001").association_via->kind,
+            AssociationKind::Cluster);
   // 100005 only through all institutions.
-  const Decision all = decide(m, "alice", "100005");
+  const Decision all = decide(m, parse_user_key("alice"), "100005");
   EXPECT_TRUE(all.allowed);
   EXPECT_EQ(all.association_via->kind, AssociationKind::All);
   EXPECT_THAT(all.path, HasSubstr("via all institutions (rule admins"));
 }
 
 TEST(Decision, UnknownUser) {
-  const Decision d = decide(decision_model(), "nobody", "100001");
+  const Decision d = decide(decision_model(), parse_user_key("nobody"), "100001");
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, reason::kUnknownUser);
   EXPECT_FALSE(d.profile_ok);
@@ -102,7 +103,7 @@ TEST(Decision, UnknownUser) {
 }
 
 TEST(Decision, DisabledUserIsDeniedWithUserDisabled) {
-  const Decision d = decide(decision_model(), "gone", "100001");
+  const Decision d = decide(decision_model(), parse_user_key("gone"), "100001");
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, reason::kUserDisabled);
   EXPECT_FALSE(d.profile_ok);
@@ -112,7 +113,7 @@ TEST(Decision, DisabledUserIsDeniedWithUserDisabled) {
 }
 
 TEST(Decision, NoLoginPermission) {
-  const Decision d = decide(decision_model(), "bob", "100001");
+  const Decision d = decide(decision_model(), parse_user_key("bob"), "100001");
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, reason::kNoLoginPermission);
   EXPECT_TRUE(d.profile_ok);
@@ -121,7 +122,7 @@ TEST(Decision, NoLoginPermission) {
 }
 
 TEST(Decision, UnknownInstitution) {
-  const Decision d = decide(decision_model(), "alice", "999999");
+  const Decision d = decide(decision_model(), parse_user_key("alice"), "999999");
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, reason::kUnknownInstitution);
   EXPECT_FALSE(d.association_ok);
@@ -129,7 +130,7 @@ TEST(Decision, UnknownInstitution) {
 
 TEST(Decision, UserInNoGroupIsNotAssociated) {
   const AccessModel m = decision_model();
-  const Decision d = decide(m, "carol", "100001");
+  const Decision d = decide(m, parse_user_key("carol"), "100001");
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, reason::kNotAssociated);
   EXPECT_TRUE(d.profile_ok);
@@ -141,18 +142,18 @@ TEST(Decision, UserInNoGroupIsNotAssociated) {
 
 TEST(Decision, FindsUsersByIdOrUsername) {
   const AccessModel m = decision_model();
-  EXPECT_TRUE(decide(m, "id-alice", "100001").allowed);
-  EXPECT_TRUE(decide(m, "ALICE", "100001").allowed);
+  EXPECT_TRUE(decide(m, parse_user_key("id:id-alice"), "100001").allowed);
+  EXPECT_TRUE(decide(m, parse_user_key("ALICE"), "100001").allowed);
 }
 
 TEST(Decision, AllInstitutionsCoversAnInstitutionAddedLater) {
   auto config = decision_config();
   const AccessModel before = map_directory(decision_directory(), config).model;
-  EXPECT_EQ(decide(before, "admin", "100006").reason, reason::kUnknownInstitution);
+  EXPECT_EQ(decide(before, parse_user_key("admin"), "100006").reason, reason::kUnknownInstitution);
 
   config.institutions.push_back({"100006", "Fern Primary", "https://fern.example/mis"});
   const AccessModel after = map_directory(decision_directory(), config).model;
-  const Decision d = decide(after, "admin", "100006");
+  const Decision d = decide(after, parse_user_key("admin"), "100006");
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.association_via->kind, AssociationKind::All);
   EXPECT_THAT(loginable_institutions(after, after.users.at("id-admin")),
@@ -163,21 +164,21 @@ TEST(Decision, AllInstitutionsCoversAnInstitutionAddedLater) {
 
 TEST(Decision, ExplanationNamesEachPrecondition) {
   const AccessModel m = decision_model();
-  const auto granted = explain(decide(m, "alice", "100001"));
+  const auto granted = explain(decide(m, parse_user_key("alice"), "100001"));
   ASSERT_EQ(granted.size(), 3u);
   EXPECT_THAT(granted[0], HasSubstr("staff profile: met"));
   EXPECT_THAT(granted[1], HasSubstr("Login to MIS: Associated institutions"));
   EXPECT_THAT(granted[1], HasSubstr("met, through role teacher (rule teachers"));
   EXPECT_THAT(granted[2], HasSubstr("associated institution: met, via cluster Primaries"));
 
-  const auto disabled = explain(decide(m, "gone", "100001"));
+  const auto disabled = explain(decide(m, parse_user_key("gone"), "100001"));
   EXPECT_THAT(disabled[0], HasSubstr("not met (the account is disabled)"));
-  const auto no_perm = explain(decide(m, "bob", "100001"));
+  const auto no_perm = explain(decide(m, parse_user_key("bob"), "100001"));
   EXPECT_THAT(no_perm[1], HasSubstr("not met (no business role carries it)"));
-  const auto not_assoc = explain(decide(m, "carol", "100001"));
+  const auto not_assoc = explain(decide(m, parse_user_key("carol"), "100001"));
   EXPECT_THAT(not_assoc[2], HasSubstr("associated institution: not met (not associated with "
                                       "Alder Primary)"));
-  const auto unknown = explain(decide(m, "nobody", "100001"));
+  const auto unknown = explain(decide(m, parse_user_key("nobody"), "100001"));
   EXPECT_THAT(unknown[0], HasSubstr("not met (no such user)"));
 }
 

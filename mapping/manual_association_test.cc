@@ -56,7 +56,8 @@ TEST(ManualAssociation, WithManualAddsAssociationsWithManualProvenance) {
   EXPECT_EQ(bob.associations[1].kind, AssociationKind::Cluster);
   EXPECT_FALSE(merged.users.contains("id-nobody"));
   EXPECT_THAT(loginable_institutions(merged, bob), ElementsAre("100001", "100002", "100004"));
-  EXPECT_THAT(decide(merged, "bob", "100004").path, HasSubstr("(manual, by sysadmin)"));
+  EXPECT_THAT(decide(merged, parse_user_key("bob"), "100004").path,
+              HasSubstr("(manual, by sysadmin)"));
 }
 
 TEST(ManualAssociation, RemovingASchoolHeldOnlyThroughAClusterIsBlockedByTheCluster) {

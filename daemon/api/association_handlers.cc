@@ -9,6 +9,7 @@
 
 #include "daemon/api/api_context.h"
 #include "daemon/api/api_json.h"
+#include "daemon/api/requested_user.h"
 
 namespace trustgate {
 namespace {
@@ -69,8 +70,9 @@ ApiResponse associate(ApiContext& ctx, const ApiRequest& req) {
   SnapshotPtr snap = ctx.snapshots.get();
   if (!snap) return not_ready_response();
   const AccessModel& m = snap->model();
-  const User* u = snap->find_user(req.param("id"));
-  if (u == nullptr) return error_response(404, "unknown_user", "no such user");
+  auto found = requested_user(*snap, req.param("id"));
+  if (!found) return found.error();
+  const User* u = *found;
   auto kind = get_id(req.json, "kind");
   auto target = get_id(req.json, "target");
   if (!kind) return error_response(400, kind.error().code, kind.error().message);
@@ -104,8 +106,9 @@ ApiResponse dissociate(ApiContext& ctx, const ApiRequest& req) {
   SnapshotPtr snap = ctx.snapshots.get();
   if (!snap) return not_ready_response();
   const AccessModel& m = snap->model();
-  const User* u = snap->find_user(req.param("id"));
-  if (u == nullptr) return error_response(404, "unknown_user", "no such user");
+  auto found = requested_user(*snap, req.param("id"));
+  if (!found) return found.error();
+  const User* u = *found;
   auto t = parse_target_of(req.query_value("kind"), req.query_value("target"));
   if (!t) return t.error();
 

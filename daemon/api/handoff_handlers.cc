@@ -1,5 +1,5 @@
 // POST /v1/handoffs (site clients): issue a ticket.
-//   {"user": id-or-username, "institution": id, "mfa": bool (default false),
+//   {"user": "id:<stable id>" or a username, "institution": id, "mfa": bool (default false),
 //    "auth_time": unix seconds of the MAT/LA login (required)}
 //   201 {"ticket","expires_at","ttl_seconds","redirect_url","decision_id"}
 //   403 {"error":{"code":"access_denied","reason":<decision.h reason>,"decision_id"}}

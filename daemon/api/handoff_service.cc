@@ -76,8 +76,10 @@ Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRe
   SnapshotPtr snap = snapshots_.get();
   if (!snap) return deny(handoff_reason::kNotReady, request.user);
 
-  const Decision d = snap->decide(request.user, request.institution);
-  const User* user = snap->find_user(request.user);
+  // The user is looked up once, and the decision made for exactly that user.
+  const UserLookup found = snap->lookup(parse_user_key(request.user));
+  const Decision d = trustgate::decide(snap->model(), found, request.institution);
+  const User* user = found.user;
   const std::string user_label = user ? user->id : request.user;
   if (!d.allowed) return deny(d.reason, user_label);
   const Institution* inst = snap->model().find_institution(request.institution);
@@ -178,13 +180,15 @@ void HandoffService::judge(const ApiClient& client, const ConsumeResult& consume
   SnapshotPtr snap = snapshots_.get();
   if (!snap) return inactive(handoff_reason::kNotReady);
   // A revocation between issue and redeem wins.
-  Decision d = snap->decide(rec.user_id, rec.institution);
+  // The ticket names its user by stable id: looked up as an id, never as a username.
+  const UserLookup found = snap->lookup(UserKey{UserKey::Kind::Id, rec.user_id});
+  Decision d = trustgate::decide(snap->model(), found, rec.institution);
   if (!d.allowed) return inactive(d.reason);
 
   out.active = true;
   out.reason = std::string(reason::kGranted);
   out.snapshot = snap;
-  out.user = snap->find_user(rec.user_id);
+  out.user = found.user;
   out.institution = snap->model().find_institution(rec.institution);
   out.decision = std::move(d);
   out.mfa = rec.mfa;

@@ -44,7 +44,7 @@ struct HandoffOptions {
 };
 
 struct IssueRequest {
-  std::string user;            // stable id or username
+  std::string user;            // "id:<stable id>" or a username (parse_user_key)
   std::string institution;     // institution id
   bool mfa = false;            // the MAT/LA login used MFA
   std::int64_t auth_time = 0;  // unix seconds of that login

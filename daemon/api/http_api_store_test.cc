@@ -345,7 +345,7 @@ TEST_F(HttpApiTest, ProfileShowsPreconditionsProvenanceAndTheNoAssociationMessag
   EXPECT_EQ(assoc->getObject("via")->getValue<std::string>("group"), "cn=Primary Staff");
   EXPECT_TRUE(alice.json->isNull("message"));
 
-  Reply dave = call("GET", "/v1/users/id-dave", site());
+  Reply dave = call("GET", "/v1/users/id:id-dave", site());
   ASSERT_EQ(dave.status, 200);
   EXPECT_EQ(dave.json->getValue<std::string>("message"), "Not associated with any institutions");
   EXPECT_FALSE(dave.json->getObject("preconditions")->getValue<bool>("association"));

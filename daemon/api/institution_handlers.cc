@@ -7,6 +7,7 @@
 #include "daemon/api/api_context.h"
 #include "daemon/api/api_json.h"
 #include "daemon/api/model_json.h"
+#include "daemon/api/requested_user.h"
 
 namespace trustgate {
 namespace {
@@ -20,8 +21,9 @@ ApiResponse browse(ApiContext& ctx, const ApiRequest& req) {
   const User* u = nullptr;
   std::vector<std::string> loginable;
   if (const std::string* key = req.query_value("user")) {
-    u = snap->find_user(*key);
-    if (u == nullptr) return error_response(404, "unknown_user", "no such user");
+    auto found = requested_user(*snap, *key);
+    if (!found) return found.error();
+    u = *found;
     loginable = loginable_institutions(m, *u);
   }
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
@@ -71,19 +73,20 @@ ApiResponse explain(ApiContext& ctx, const ApiRequest& req) {
   o->set("user", *user_key);
   if (const std::string* inst = req.query_value("institution"); inst && !inst->empty()) {
     o->set("institution", *inst);
-    o->set("decision", decision_json(m, snap->decide(*user_key, *inst)));
+    o->set("decision", decision_json(m, snap->decide(parse_user_key(*user_key), *inst)));
   } else {
     // Every associated institution, each with its decision.
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
-    if (const User* u = snap->find_user(*user_key)) {
-      for (const auto& id : associated_institutions(m, *u)) {
+    const UserLookup found = snap->lookup(parse_user_key(*user_key));
+    if (found.user != nullptr) {
+      for (const auto& id : associated_institutions(m, *found.user)) {
         auto d = json_object();
         d->set("institution", id);
-        d->set("decision", decision_json(m, snap->decide(u->id, id)));
+        d->set("decision", decision_json(m, trustgate::decide(m, found, id)));
         list->add(d);
       }
     } else {
-      o->set("decision", decision_json(m, snap->decide(*user_key, "")));
+      o->set("decision", decision_json(m, trustgate::decide(m, found, "")));
     }
     o->set("institutions", list);
   }

@@ -51,24 +51,26 @@ std::shared_ptr<const ServingSnapshot> ServingSnapshot::build(
   return s;
 }
 
-const User* ServingSnapshot::find_user(std::string_view key) const {
-  if (key.empty()) return nullptr;
-  const UserMap& users = model_->users;
-  if (auto it = users.find(key); it != users.end()) return &it->second;
-  auto it = username_to_id_->find(to_lower(key));
-  if (it == username_to_id_->end() || it->second.empty()) return nullptr;
-  auto u = users.find(it->second);
-  return u == users.end() ? nullptr : &u->second;
+UserLookup ServingSnapshot::lookup(const UserKey& key) const {
+  if (key.value.empty()) return UserLookup::unknown();
+  if (key.kind == UserKey::Kind::Id) {
+    const User* u = find_user_by_id(key.value);
+    return u == nullptr ? UserLookup::unknown() : UserLookup::found(u);
+  }
+  auto it = username_to_id_->find(to_lower(key.value));
+  if (it == username_to_id_->end()) return UserLookup::unknown();
+  if (it->second.empty()) return UserLookup::ambiguous();
+  const User* u = find_user_by_id(it->second);
+  return u == nullptr ? UserLookup::unknown() : UserLookup::found(u);
 }
 
-Decision ServingSnapshot::decide(std::string_view user_key, std::string_view institution_id) const {
-  const User* user = find_user(user_key);
-  if (user == nullptr) {
-    Decision d;
-    d.reason = std::string(reason::kUnknownUser);
-    return d;
-  }
-  return trustgate::decide(*model_, user->id, institution_id);
+const User* ServingSnapshot::find_user_by_id(std::string_view id) const {
+  auto it = model_->users.find(id);
+  return it == model_->users.end() ? nullptr : &it->second;
+}
+
+Decision ServingSnapshot::decide(const UserKey& key, std::string_view institution_id) const {
+  return trustgate::decide(*model_, lookup(key), institution_id);
 }
 
 }  // namespace trustgate

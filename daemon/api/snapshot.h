@@ -39,13 +39,14 @@ class ServingSnapshot {
   const RevisionInfo& revision() const { return revision_; }
   std::optional<std::int64_t> data_as_of() const { return data_as_of_; }
 
-  // By stable id, else by username (ASCII case-insensitive) through an index; nullptr when
-  // unknown or when the username is shared by several users (ambiguous = unknown, as
-  // AccessModel::find_user).
-  const User* find_user(std::string_view key) const;
+  // As AccessModel::lookup (ids and usernames are separate namespaces; a shared username is
+  // Ambiguous), through an index (no linear scans on the hot path).
+  UserLookup lookup(const UserKey& key) const;
+  // By stable id only (e.g. a ticket's user); nullptr when unknown.
+  const User* find_user_by_id(std::string_view id) const;
 
-  // decide() for a user key resolved through the index (no linear scans on the hot path).
-  Decision decide(std::string_view user_key, std::string_view institution_id) const;
+  // decide() for a user key resolved through the index.
+  Decision decide(const UserKey& key, std::string_view institution_id) const;
 
  private:
   ServingSnapshot() = default;

@@ -51,12 +51,12 @@ TEST_F(SnapshotLoaderTest, ReloadServesTheCurrentRevisionWithManualAssociations)
   ASSERT_TRUE(s);
   EXPECT_EQ(s->revision().number, info->number);
   EXPECT_EQ(s->data_as_of(), 1'800'000'123);
-  EXPECT_TRUE(s->decide("dave", "100003").allowed);
-  EXPECT_TRUE(s->decide("alice", "100001").allowed);
+  EXPECT_TRUE(s->decide(parse_user_key("dave"), "100003").allowed);
+  EXPECT_TRUE(s->decide(parse_user_key("alice"), "100001").allowed);
 
   ASSERT_TRUE(manual.remove("id-dave", AssociationKind::Institution, "100003"));
   ASSERT_TRUE(holder.reload(*store_));
-  EXPECT_FALSE(holder.get()->decide("dave", "100003").allowed);
+  EXPECT_FALSE(holder.get()->decide(parse_user_key("dave"), "100003").allowed);
 }
 
 TEST_F(SnapshotLoaderTest, TicketsAndAuditLiveInTheStoreFileBesideItsTables) {

@@ -13,28 +13,56 @@ using namespace api_testing;
 
 TEST(ServingSnapshot, FindsUsersByIdOrCaseInsensitiveUsername) {
   auto s = la_snapshot();
-  ASSERT_TRUE(s->find_user("id-alice"));
-  EXPECT_EQ(s->find_user("Alice")->id, "id-alice");
-  EXPECT_EQ(s->find_user("nobody"), nullptr);
-  EXPECT_EQ(s->find_user(""), nullptr);
+  ASSERT_TRUE(s->lookup(parse_user_key("id:id-alice")).user);
+  EXPECT_EQ(s->lookup(parse_user_key("Alice")).user->id, "id-alice");
+  EXPECT_EQ(s->lookup(parse_user_key("nobody")).user, nullptr);
+  EXPECT_EQ(s->lookup(parse_user_key("")).user, nullptr);
 }
 
-TEST(ServingSnapshot, SharedUsernameIsAmbiguousAndUnknown) {
+TEST(ServingSnapshot, SharedUsernameIsAnsweredAsAmbiguous) {
   AccessModel m = la_model();
   User twin = m.users["id-alice"];
   twin.id = "id-alice-2";
   twin.username = "ALICE";
   m.users[twin.id] = twin;
   auto s = la_snapshot(1, m);
-  EXPECT_EQ(s->find_user("alice"), nullptr);
-  EXPECT_EQ(s->decide("alice", "100001").reason, reason::kUnknownUser);
-  EXPECT_TRUE(s->decide("id-alice-2", "100001").allowed);
+  EXPECT_EQ(s->lookup(parse_user_key("alice")).status, UserLookup::Status::Ambiguous);
+  EXPECT_EQ(s->lookup(parse_user_key("alice")).user, nullptr);
+  EXPECT_EQ(s->decide(parse_user_key("alice"), "100001").reason, reason::kAmbiguousUser);
+  EXPECT_TRUE(s->decide(parse_user_key("id:id-alice-2"), "100001").allowed);
+}
+
+// A directory writer who sets their own uid to another user's stable id must not be taken for
+// that user (issue 15: the snapshot resolved ids before usernames).
+TEST(ServingSnapshot, UsernameSpellingAnotherUsersIdNamesOnlyItsOwner) {
+  AccessModel m = la_model();
+  User mallory;
+  mallory.id = "id-mallory";
+  mallory.username = "id-alice";  // alice's stable id, as a username
+  m.users[mallory.id] = mallory;
+  auto s = la_snapshot(1, m);
+  const UserLookup by_name = s->lookup(parse_user_key("id-alice"));
+  ASSERT_EQ(by_name.status, UserLookup::Status::Found);
+  EXPECT_EQ(by_name.user->id, "id-mallory");
+  EXPECT_FALSE(s->decide(parse_user_key("id-alice"), "100001").allowed);
+  EXPECT_EQ(s->lookup(parse_user_key("ID-ALICE")).user->id, "id-mallory");
+  EXPECT_EQ(s->lookup(parse_user_key("id:id-alice")).user->id, "id-alice");
+  EXPECT_TRUE(s->decide(parse_user_key("id:id-alice"), "100001").allowed);
+}
+
+TEST(ServingSnapshot, StableIdsAreNeverLookedUpAsUsernames) {
+  auto s = la_snapshot();
+  // alice's username is "alice"; "id:alice" names a stable id "alice", which nobody has.
+  EXPECT_EQ(s->lookup(parse_user_key("id:alice")).status, UserLookup::Status::Unknown);
+  EXPECT_EQ(s->find_user_by_id("alice"), nullptr);
+  // Ids compare exactly: no case folding.
+  EXPECT_EQ(s->lookup(parse_user_key("id:ID-ALICE")).status, UserLookup::Status::Unknown);
 }
 
 TEST(ServingSnapshot, ServesManualAssociationsMergedIn) {
   ManualAssociation extra{"id-dave", AssociationKind::Institution, "100003", "ops", 1};
   auto s = la_snapshot(3, la_model(), {extra});
-  Decision d = s->decide("dave", "100003");
+  Decision d = s->decide(parse_user_key("dave"), "100003");
   EXPECT_TRUE(d.allowed);
   ASSERT_TRUE(d.association_via);
   EXPECT_EQ(d.association_via->via->kind, Provenance::Kind::Manual);

@@ -1,22 +1,22 @@
 // GET /v1/users/{id}               staff profile (site, admin)
 // GET /v1/users/{id}/institutions  the "Log in to MIS" drop-down (site, admin)
-// {id} is a stable id or a username (case-insensitive).
+// {id} is "id:<stable id>" or a username (case-insensitive); never one taken for the other.
 #include "daemon/api/api_context.h"
 #include "daemon/api/api_json.h"
 #include "daemon/api/model_json.h"
+#include "daemon/api/requested_user.h"
 
 namespace trustgate {
 namespace {
 
 const std::set<ClientKind> kReaders = {ClientKind::Site, ClientKind::Admin};
 
-ApiResponse unknown_user() { return error_response(404, "unknown_user", "no such user"); }
-
 ApiResponse profile(ApiContext& ctx, const ApiRequest& req) {
   SnapshotPtr snap = ctx.snapshots.get();
   if (!snap) return not_ready_response();
-  const User* u = snap->find_user(req.param("id"));
-  if (u == nullptr) return unknown_user();
+  auto found = requested_user(*snap, req.param("id"));
+  if (!found) return found.error();
+  const User* u = *found;
   const AccessModel& m = snap->model();
 
   auto o = user_brief_json(*u);
@@ -75,8 +75,9 @@ ApiResponse profile(ApiContext& ctx, const ApiRequest& req) {
 ApiResponse dropdown(ApiContext& ctx, const ApiRequest& req) {
   SnapshotPtr snap = ctx.snapshots.get();
   if (!snap) return not_ready_response();
-  const User* u = snap->find_user(req.param("id"));
-  if (u == nullptr) return unknown_user();
+  auto found = requested_user(*snap, req.param("id"));
+  if (!found) return found.error();
+  const User* u = *found;
   const AccessModel& m = snap->model();
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
   for (const auto& id : loginable_institutions(m, *u)) {

@@ -97,6 +97,42 @@ TEST(CtlTest, ExplainNamesThePreconditionsAndThePath) {
   EXPECT_TRUE(parsed->getValue<bool>("allowed")) << all.out;
 }
 
+// Issue 14: `--json explain USER` without a school answered allowed:false with reason
+// unknown_institution for a user who may log in to several schools.
+TEST(CtlTest, JsonExplainWithoutSchoolGivesADecisionPerAssociatedSchool) {
+  CtlFixture f;
+  ASSERT_EQ(f.ctl({"sync", "--once"}).exit_code, 0);
+  auto r = f.ctl({"--json", "explain", "alice"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto parsed = Poco::JSON::Parser().parse(r.out).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_FALSE(parsed->has("reason")) << r.out;
+  EXPECT_FALSE(parsed->has("allowed")) << r.out;
+  EXPECT_TRUE(parsed->getValue<bool>("profile_ok")) << r.out;
+  EXPECT_TRUE(parsed->getValue<bool>("permission_ok")) << r.out;
+  auto each = parsed->getArray("institutions");
+  ASSERT_TRUE(each) << r.out;
+  ASSERT_EQ(each->size(), 3u) << r.out;
+  for (std::size_t i = 0; i < each->size(); ++i) {
+    auto d = each->getObject(i)->getObject("decision");
+    EXPECT_TRUE(d->getValue<bool>("allowed")) << r.out;
+    EXPECT_EQ(d->getValue<std::string>("reason"), "granted") << r.out;
+  }
+  EXPECT_EQ(parsed->getArray("can_log_in_to")->size(), 3u) << r.out;
+}
+
+TEST(CtlTest, UsersAreNamedByUsernameOrByIdPrefixNeverABareId) {
+  CtlFixture f;
+  ASSERT_EQ(f.ctl({"sync", "--once"}).exit_code, 0);
+  auto by_name = f.ctl({"--json", "explain", "alice"});
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
+  auto parsed = Poco::JSON::Parser().parse(by_name.out).extract<Poco::JSON::Object::Ptr>();
+  const std::string id = parsed->getObject("user")->getValue<std::string>("id");
+  EXPECT_EQ(f.ctl({"explain", "id:" + id}).exit_code, 0);
+  auto bare = f.ctl({"explain", id});
+  EXPECT_EQ(bare.exit_code, 1) << bare.out;
+  EXPECT_TRUE(contains(bare.err, "unknown user")) << bare.err;
+}
+
 TEST(CtlTest, UnknownUserOrInstitutionIsAClearMessageAndNonZeroExit) {
   CtlFixture f;
   ASSERT_EQ(f.ctl({"sync", "--once"}).exit_code, 0);

@@ -116,7 +116,7 @@ TEST_F(HandoffIssueE2eTest, EachDenialAtIssueIs403WithItsReasonAndNoTicket) {
     EXPECT_EQ(audited_reason(decision), c.reason);
   }
   // The same users through their stable id, and a username in another case.
-  EXPECT_EQ(issue(kAliceId, "100001").status, 201);
+  EXPECT_EQ(issue(std::string("id:") + kAliceId, "100001").status, 201);
   EXPECT_EQ(issue("ALICE", "100002").status, 201);
   // Only site clients ask for tickets.
   Reply by_school = call(
@@ -124,6 +124,52 @@ TEST_F(HandoffIssueE2eTest, EachDenialAtIssueIs403WithItsReasonAndNoTicket) {
       R"({"user":"alice","institution":"100001","auth_time":)" + std::to_string(unix_now()) + "}");
   EXPECT_EQ(by_school.status, 403);
   EXPECT_EQ(by_school.error_code(), "forbidden");
+}
+
+// Issue 15: an LDIF user whose uid is alice's entryUUID was issued alice's tickets, because a
+// user key was looked up as a stable id before a username. Ids and usernames are separate
+// namespaces now: the bare uuid names mallory (no access); "id:<uuid>" names alice.
+TEST_F(HandoffIssueE2eTest, UsernameSpellingAnotherUsersIdIsNotIssuedTheirTickets) {
+  testing::DaemonOptions o = default_options();
+  o.ldif =
+      directory_ldif() + person(kAliceId, "Mallory Moss", "66666666-6666-6666-6666-666666666666");
+  start(o);
+  Reply t = issue(kAliceId, "100001");
+  EXPECT_EQ(t.status, 403) << t.body;
+  EXPECT_FALSE(t.json && t.json->has("ticket")) << t.body;
+  ASSERT_TRUE(t.error()) << t.body;
+  EXPECT_EQ(t.error()->getValue<std::string>("reason"), "no_login_permission");
+  Reply profile = call("GET", std::string("/v1/users/") + kAliceId, site());
+  ASSERT_EQ(profile.status, 200) << profile.body;
+  EXPECT_EQ(profile.str("username"), kAliceId);
+  EXPECT_EQ(profile.str("id"), "66666666-6666-6666-6666-666666666666");
+  // alice herself, named unambiguously, still gets her ticket; it redeems as alice.
+  Reply by_id = issue(std::string("id:") + kAliceId, "100001");
+  ASSERT_EQ(by_id.status, 201) << by_id.body;
+  Reply r = redeem(by_id.str("ticket"), school("alder"));
+  ASSERT_TRUE(r.active()) << r.body;
+  EXPECT_EQ(r.json->getObject("user")->getValue<std::string>("username"), "alice");
+  // The collision is reported at sync.
+  EXPECT_NE(daemon_->log().find("spells another user's stable id"), std::string::npos)
+      << daemon_->log();
+}
+
+// Two users with one username: the API answers "ambiguous", never picks one.
+TEST_F(HandoffIssueE2eTest, SharedUsernameIsAnsweredAsAmbiguous) {
+  testing::DaemonOptions o = default_options();
+  std::string twin = person("alice", "Alice Other", "77777777-7777-7777-7777-777777777777");
+  twin.replace(twin.find("uid=alice,ou=people"), 19, "uid=alice,ou=staff");
+  o.ldif = directory_ldif() + twin;
+  start(o);
+  Reply t = issue("alice", "100001");
+  EXPECT_EQ(t.status, 403) << t.body;
+  ASSERT_TRUE(t.error()) << t.body;
+  EXPECT_EQ(t.error()->getValue<std::string>("reason"), "ambiguous_user");
+  Reply profile = call("GET", "/v1/users/alice", site());
+  EXPECT_EQ(profile.status, 409) << profile.body;
+  EXPECT_EQ(profile.error_code(), "ambiguous_user");
+  EXPECT_EQ(call("GET", "/v1/users/alice/institutions", site()).error_code(), "ambiguous_user");
+  EXPECT_EQ(issue(std::string("id:") + kAliceId, "100001").status, 201);
 }
 
 }  // namespace

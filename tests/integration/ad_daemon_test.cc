@@ -368,7 +368,7 @@ institutions = ["100004"]
   EXPECT_EQ(lower(e.group), lower("CN=r-team-renamed," + ou));
   EXPECT_EQ(explain(daemon, "r-carol", "100004").reason, "unknown_user");
   // Same stable id, new name and DN.
-  profile = parse(daemon.get("/v1/users/" + carol_id, "site").body);
+  profile = parse(daemon.get("/v1/users/id:" + carol_id, "site").body);
   ASSERT_TRUE(profile);
   EXPECT_EQ(profile->getValue<std::string>("username"), "r-carol2");
   EXPECT_EQ(lower(profile->getValue<std::string>("dn")), lower("CN=r-carol-renamed," + ou));
