@@ -8,7 +8,8 @@
 //   [handoff]   ttl_seconds (1..300)
 //   [[source]]  name type(ldif|ldap|ad) path url start_tls bind_dn bind_password_file
 //               sasl_external ca_file tls_verify page_size timeout incremental
-//               reconcile_interval, poll_interval (ad), with [source.users] and [source.groups] schema tables
+//               reconcile_interval, poll_interval (ad), with [source.users] and [source.groups]
+//               schema tables
 //   [[permission]] [[role]] [[institution]] [[cluster]] [[rule]] [[institution_rule]]
 //   [[client]]
 //
@@ -21,6 +22,9 @@
 // "source[demo].url"); indexes count [[...]] tables within their own file, from 0; sources
 // are named by their name. A Config is returned only when there is no problem at all.
 #include "daemon/config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -38,11 +42,15 @@
 #include "daemon/config_draft.h"
 #include "daemon/config_reader.h"
 #include "daemon/config_validation.h"
+#include "daemon/private_files.h"
 
 namespace trustgate {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A secret is a password or an API client secret: anything this large is the wrong file.
+constexpr std::size_t kMaxSecretBytes = 64 * 1024;
 
 // Parses `file` and reads it onto `draft`; syntax errors become issues.
 void load_document(const std::string& file, ConfigDraft& draft) {
@@ -125,13 +133,29 @@ std::string format_issue(const ConfigIssue& issue) {
 }
 
 Result<std::string> read_secret(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return fail("config.secret",
                 fmt::format("cannot open secret file {}: {}", path, std::strerror(errno)));
   }
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return fail("config.secret", fmt::format("cannot read secret file {}", path));
+  if (const std::string problem = secret_file_problem(fd); !problem.empty()) {
+    ::close(fd);
+    return fail("config.secret", fmt::format("refusing secret file {}: {}", path, problem));
+  }
+  std::string content;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) content.append(buf, static_cast<std::size_t>(n));
+    if (content.size() > kMaxSecretBytes) break;
+  }
+  const bool failed = n < 0;
+  ::close(fd);
+  if (failed) return fail("config.secret", fmt::format("cannot read secret file {}", path));
+  if (content.size() > kMaxSecretBytes) {
+    return fail("config.secret",
+                fmt::format("secret file {} is larger than {} bytes", path, kMaxSecretBytes));
+  }
   while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
     content.pop_back();
   }

@@ -58,6 +58,13 @@ class ConfigTest : public ::testing::Test {
     return p.string();
   }
 
+  // A secret file: owner-only, as read_secret() requires.
+  std::string write_secret(const std::string& relative, std::string_view text) {
+    const std::string p = write(relative, text);
+    fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
+    return p;
+  }
+
   std::string path(const std::string& relative) const { return (dir_ / relative).string(); }
 
   // The only issue with `key`; fails the test when there is not exactly one.
@@ -898,10 +905,10 @@ TEST_F(ConfigTest, TlsSettingsMustComeInPairs) {
 }
 
 TEST_F(ConfigTest, ReadSecretStripsTheTrailingNewline) {
-  EXPECT_EQ(read_secret(write("a", "s3cret\n")).value(), "s3cret");
-  EXPECT_EQ(read_secret(write("b", "s3cret\r\n")).value(), "s3cret");
-  EXPECT_EQ(read_secret(write("c", "no-newline")).value(), "no-newline");
-  EXPECT_EQ(read_secret(write("d", "inner\nline\n")).value(), "inner\nline");
+  EXPECT_EQ(read_secret(write_secret("a", "s3cret\n")).value(), "s3cret");
+  EXPECT_EQ(read_secret(write_secret("b", "s3cret\r\n")).value(), "s3cret");
+  EXPECT_EQ(read_secret(write_secret("c", "no-newline")).value(), "no-newline");
+  EXPECT_EQ(read_secret(write_secret("d", "inner\nline\n")).value(), "inner\nline");
 }
 
 TEST_F(ConfigTest, ReadSecretErrorsNeverContainTheContent) {
@@ -910,7 +917,7 @@ TEST_F(ConfigTest, ReadSecretErrorsNeverContainTheContent) {
   EXPECT_EQ(missing.error().code, "config.secret");
   EXPECT_THAT(missing.error().message, HasSubstr(path("absent")));
 
-  const auto empty = read_secret(write("empty", "\n"));
+  const auto empty = read_secret(write_secret("empty", "\n"));
   ASSERT_FALSE(empty.has_value());
   EXPECT_THAT(empty.error().message, HasSubstr("empty"));
 }

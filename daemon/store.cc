@@ -12,6 +12,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "daemon/private_files.h"
 #include "daemon/store_codec.h"
 #include "daemon/store_grant_sets.h"
 #include "daemon/store_model_reader.h"
@@ -157,12 +158,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Clock&
   std::unique_ptr<SQLite::Database> db;
   // A first `trustgatectl sync --once` (or the daemon) may come before anything made the
   // state folder.
+  // Folders it creates are 0700 and the file 0600, whatever the umask (private_files.h).
   if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec)
-      return fail("store.open", fmt::format("cannot create {}: {}", parent.string(), ec.message()));
+    if (auto made = make_private_directories(parent); !made) {
+      return fail("store.open", made.error().message);
+    }
   }
+  if (auto made = make_private_database_file(path); !made)
+    return fail("store.open", made.error().message);
   try {
     // NOMUTEX: the connection is only used under mutex_, so SQLite's own lock around every
     // call (several per row written) is redundant.

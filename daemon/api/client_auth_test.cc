@@ -76,6 +76,7 @@ TEST(ClientAuth, RegistryRefusesShortSecretsDuplicateIdsAndUnboundSchools) {
 TEST(ClientAuth, FromConfigReadsSecretFilesAndNamesTheClientOnFailure) {
   TempDir dir;
   { std::ofstream(dir.file("site.secret")) << kSiteSecret << "\n"; }
+  std::filesystem::permissions(dir.file("site.secret"), std::filesystem::perms::owner_read);
   ClientConfig ok{"mat-site", ClientKind::Site, "", dir.file("site.secret")};
   auto reg = ClientRegistry::from_config({ok});
   ASSERT_TRUE(reg) << reg.error().message;

@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "daemon/private_files.h"
 #include "daemon/store.h"
 
 namespace trustgate {
@@ -14,6 +15,7 @@ void StoreDb::run(const std::function<void(SQLite::Database&)>& fn) {
 
 Result<std::unique_ptr<FileDb>> FileDb::open(const std::string& path) {
   try {
+    if (auto made = make_private_database_file(path); !made) return std::unexpected(made.error());
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
     db->setBusyTimeout(5000);

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "daemon/private_files.h"
+
 namespace trustgate {
 
 // The transaction-control statements, prepared once (the writer runs them for every batch).
@@ -36,6 +38,7 @@ void step(SQLite::Statement& s) {
 Result<std::unique_ptr<GroupCommitDb>> GroupCommitDb::open(const std::string& path,
                                                            int busy_timeout_ms) {
   try {
+    if (auto made = make_private_database_file(path); !made) return std::unexpected(made.error());
     auto db =
         std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db->setBusyTimeout(busy_timeout_ms);
