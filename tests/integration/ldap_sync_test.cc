@@ -245,6 +245,40 @@ TEST_F(LdapSyncTest, ResumeFromStoredStateSkipsTheFullRefresh) {
   EXPECT_EQ(canonical(later), canonical(*fresh));
 }
 
+// Issue 14.2 against slapd: a user who leaves the users filter gets a syncrepl delete while
+// the groups still list them; when they match again after a restart, the resumed view has them
+// in their groups, as a full read does.
+TEST_F(LdapSyncTest, UserWhoLeavesTheFilterAndReturnsKeepsGroupsAfterResume) {
+  auto options = source_options(slapd_->ldap_url(), true);
+  options.users.filter = "(&(objectClass=inetOrgPerson)(!(description=away)))";
+  auto source = std::make_unique<LdapSource>(options);
+  auto first = source->snapshot();
+  ASSERT_TRUE(first) << first.error().message;
+  const std::string away = "dn: " + user_dn(2) + "\nchangetype: modify\n";
+  slapd_->modify(away + "add: description\ndescription: away\n");
+  wait_until(*source, [](const DirectorySnapshot& s) {
+    return find_user_by_name(s, "user0002") == nullptr;
+  });
+  auto state = source->resume_state();
+  ASSERT_TRUE(state.has_value());
+  source.reset();  // the daemon stops
+
+  slapd_->modify(away + "delete: description\n");  // user0002 matches again
+  LdapSource resumed(options);
+  resumed.restore_state(*state);
+  auto snap = resumed.snapshot();
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_LE(resumed.entries_received_in_last_refresh(), 2u);  // it did resume
+  ASSERT_NE(find_user_by_name(*snap, "user0002"), nullptr);
+  EXPECT_EQ(current_members(*snap, "heads").size(), 1u);
+  EXPECT_EQ(current_members(*snap, "staff").size(), 5u);
+  options.incremental = false;
+  LdapSource full(options);
+  auto fresh = full.snapshot();
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_EQ(canonical(*snap), canonical(*fresh));
+}
+
 TEST_F(LdapSyncTest, StateForOtherOptionsIsIgnoredAndAFullRefreshFollows) {
   auto state = source_->resume_state();
   ASSERT_TRUE(state.has_value());
