@@ -292,6 +292,22 @@ TEST_F(LdapSyncTest, StateForOtherOptionsIsIgnoredAndAFullRefreshFollows) {
   EXPECT_EQ(other.entries_received_in_last_refresh(), 9u + 4u);
 }
 
+// Version 1 states could have lost group members (issue 14.2): they are refreshed, not resumed.
+TEST_F(LdapSyncTest, StateOfVersionOneIsIgnoredAndAFullRefreshFollows) {
+  auto state = source_->resume_state();
+  ASSERT_TRUE(state.has_value());
+  const std::string v2 = "tg-ldap-resume/2\n";
+  ASSERT_TRUE(state->starts_with(v2));
+  const std::string v1 = "tg-ldap-resume/1\n" + state->substr(v2.size());
+  LdapSource other(source_options(slapd_->ldap_url(), true));
+  other.restore_state(v1);
+  EXPECT_FALSE(other.resume_state().has_value());
+  auto snap = other.snapshot();
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ(snap->users.size(), static_cast<std::size_t>(kUsers));
+  EXPECT_EQ(other.entries_received_in_last_refresh(), static_cast<std::size_t>(kUsers + 1 + 4));
+}
+
 TEST_F(LdapSyncTest, GarbageStateIsIgnored) {
   LdapSource other(source_options(slapd_->ldap_url(), true));
   other.restore_state("not a state");
