@@ -190,5 +190,21 @@ TEST(GroupTree, ManyMembersResolveTheSameOnSeveralThreadsAsOnOne) {
   EXPECT_FALSE(one.direct_groups(5).empty());
 }
 
+// A normalised DN can be longer than the DN as written ("a,b" quoted is shorter than a\,b
+// escaped): many such users must all be found.
+TEST(GroupTree, UsersWhoseNormalisedDnIsLongerThanWrittenAreFound) {
+  std::vector<DirectoryUser> users;
+  std::vector<std::string> members;
+  for (int i = 0; i < 2000; ++i) {
+    users.push_back(make_user(fmt::format("u{}", i)));
+    users.back().dn = fmt::format("cn=\",,,,,,,,{}\",dc=x", i);
+    members.push_back(fmt::format("cn=\\,\\,\\,\\,\\,\\,\\,\\,{},dc=x", i));
+  }
+  std::vector<DirectoryGroup> groups = {make_group("Staff", members)};
+  GroupTree tree(groups, users);
+  for (std::size_t u = 0; u < users.size(); ++u)
+    ASSERT_EQ(tree.direct_groups(u), std::vector<std::size_t>{0}) << users[u].dn;
+}
+
 }  // namespace
 }  // namespace trustgate
