@@ -190,6 +190,20 @@ TEST(GroupTree, ManyMembersResolveTheSameOnSeveralThreadsAsOnOne) {
   EXPECT_FALSE(one.direct_groups(5).empty());
 }
 
+// Issue 14.3: a member value written in another escaping than the user's entry DN (as slapd
+// returns member values as loaded) names that user.
+TEST(GroupTree, MemberValuesInAnotherEscapingNameTheUser) {
+  std::vector<DirectoryUser> users = {make_user("a"), make_user("b")};
+  users[0].dn = "CN=Smith\\, John,OU=People,DC=la,DC=example";
+  users[1].dn = "cn=Żaneta\\2C Ł,ou=people,dc=la,dc=example";
+  std::vector<DirectoryGroup> groups = {
+      make_group("Staff", {"cn=\"Smith, John\",ou=people,dc=la,dc=example",
+                           "cn=\\c5\\bbANETA\\, \\c5\\81,ou=people,dc=la,dc=example"})};
+  GroupTree tree(groups, users);
+  EXPECT_EQ(tree.direct_groups(0), std::vector<std::size_t>{0});
+  EXPECT_EQ(tree.direct_groups(1), std::vector<std::size_t>{0});
+}
+
 // A normalised DN can be longer than the DN as written ("a,b" quoted is shorter than a\,b
 // escaped): many such users must all be found.
 TEST(GroupTree, UsersWhoseNormalisedDnIsLongerThanWrittenAreFound) {
