@@ -7,6 +7,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -17,13 +18,13 @@
 namespace trustgate {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 // Space between tokens, and white space a value's preparation maps to a space.
-bool is_space(char c) {
+constexpr bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
-bool ends_value(char c) { return c == ',' || c == ';' || c == '+'; }
-bool is_special(char c) {
+constexpr bool ends_value(char c) { return c == ',' || c == ';' || c == '+'; }
+constexpr bool is_special(char c) {
   switch (c) {
     case '"':
     case '+':
@@ -39,7 +40,7 @@ bool is_special(char c) {
   }
 }
 
-int hex_value(char c) {
+constexpr int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -278,6 +279,23 @@ void sort_avas(std::string& out, std::size_t from) {
 
 namespace dn_detail {
 
+// Character classes of the fast path.
+enum : unsigned char { kPlain, kSpace, kSeparator, kEscape, kEquals, kOther };
+constexpr std::array<unsigned char, 256> kClass = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    t[c] = c >= 0x80 || c == 0 || ch == '+' || ch == '"' || ch == '<' || ch == '>' ? kOther
+           : is_space(ch)                                                          ? kSpace
+           : ch == ',' || ch == ';'                                                ? kSeparator
+           : ch == '\\'                                                            ? kEscape
+           : ch == '='                                                             ? kEquals
+                                                                                   : kPlain;
+  }
+  return t;
+}();
+unsigned char class_of(char c) { return kClass[static_cast<unsigned char>(c)]; }
+
 // One pass, writing through a pointer (the result is never longer than the input). Gives up on
 // anything but ASCII types and values, unescaped or with '\' before a special character, and
 // single-valued RDNs.
@@ -285,57 +303,48 @@ bool normalize_simple_dn(std::string_view dn, std::string& out) {
   out.resize(dn.size());
   char* const begin = out.data();
   char* p = begin;
-  char* kept = begin;  // characters before `kept` are never trimmed
-  bool in_value = false;
-  bool at_start = true;  // before the first character of a type or value
-  bool type_ended = false;
-  for (std::size_t i = 0; i < dn.size(); ++i) {
-    const char c = dn[i];
-    const bool plain = static_cast<unsigned char>(c) < 0x80 && c != '\0';
-    if (!in_value) {
-      if (is_space(c)) {
-        type_ended = !at_start;
-        continue;
+  const std::size_t n = dn.size();
+  std::size_t i = 0;
+  for (;;) {
+    while (i < n && class_of(dn[i]) == kSpace) ++i;
+    const char* const type = p;
+    for (; i < n && class_of(dn[i]) == kPlain; ++i) *p++ = lower(dn[i]);
+    if (p == type) return false;
+    while (i < n && class_of(dn[i]) == kSpace) ++i;
+    if (i == n || dn[i] != '=') return false;  // a type alone, or not a plain type
+    *p++ = '=';
+    ++i;
+    char* kept = p;  // characters before `kept` are never trimmed
+    while (i < n && class_of(dn[i]) == kSpace) ++i;
+    if (i < n && dn[i] == '#') return false;  // BER, or an escaped leading '#'
+    for (; i < n; ++i) {
+      const char c = dn[i];
+      switch (class_of(c)) {
+        case kPlain:
+          *p++ = lower(c);
+          continue;
+        case kSpace:
+          if (p[-1] != ' ') *p++ = ' ';  // leading spaces are gone: p[-1] is in the value
+          continue;
+        case kEscape:
+          // '\' and a special character is already canonical; hex pairs and "\ ": not here.
+          if (i + 1 == n || !is_special(dn[i + 1])) return false;
+          *p++ = '\\';
+          *p++ = dn[++i];
+          kept = p;
+          continue;
+        case kSeparator:
+          break;
+        default:
+          return false;
       }
-      if (c == '=' && !at_start) {
-        *p++ = '=';
-        kept = p;
-        in_value = at_start = true;
-        type_ended = false;
-        continue;
-      }
-      if (type_ended || !plain || c == '=' || ends_value(c) || c == '\\' || c == '"') return false;
-      *p++ = lower(c);
-      at_start = false;
-      continue;
+      break;
     }
-    if (is_space(c)) {
-      if (!at_start && p[-1] != ' ') *p++ = ' ';
-      continue;
-    }
-    if (c == ',' || c == ';') {
-      while (p > kept && p[-1] == ' ') --p;
-      *p++ = ',';
-      kept = p;
-      in_value = false;
-      at_start = true;
-      continue;
-    }
-    if (c == '\\') {
-      // '\' and a special character is already canonical; hex pairs, "\ ", "\#": not here.
-      if (i + 1 == dn.size() || !is_special(dn[i + 1]) || hex_value(dn[i + 1]) >= 0) return false;
-      *p++ = '\\';
-      *p++ = dn[++i];
-      kept = p;
-      at_start = false;
-      continue;
-    }
-    if (!plain || is_special(c) || (at_start && c == '#')) return false;
-    *p++ = lower(c);
-    at_start = false;
+    while (p > kept && p[-1] == ' ') --p;
+    if (i == n) break;
+    *p++ = ',';  // ',' or ';'
+    ++i;
   }
-  if (!in_value) return false;  // empty, a trailing separator, or a type alone
-  while (p > kept && p[-1] == ' ') --p;
   out.resize(static_cast<std::size_t>(p - begin));
   return true;
 }
