@@ -134,22 +134,29 @@ GroupTree::GroupTree(const std::vector<DirectoryGroup>& groups,
   FlatKeyIndex by_dn(n + n_users);
   for (std::size_t g : order) by_dn.emplace(norm[g], static_cast<std::uint32_t>(g));
 
-  // Users' normalised DNs in one buffer (never longer than the DNs as written, so reserving
-  // their total keeps every view into it valid): no allocation per user.
+  // Users' normalised DNs in one buffer, indexed only once it is complete (a normalised DN may
+  // be longer than the DN as written, so the buffer may move while it fills): no allocation per
+  // user. User u's key is user_norm[key_end[u - 1], key_end[u]).
   std::string user_norm;
+  std::vector<std::size_t> key_end(n_users, 0);
+  std::string key;  // reused: no allocation per DN or member value
   {
     std::size_t total = 0;
     for (const auto& u : users) total += u.dn.size();
     user_norm.reserve(total);
+    for (std::size_t u = 0; u < n_users; ++u) {
+      if (!users[u].dn.empty()) {
+        normalize_dn_into(users[u].dn, key);
+        user_norm.append(key);
+      }
+      key_end[u] = user_norm.size();
+    }
   }
   std::vector<std::size_t> same_key(n_users, kNone);
-  std::string key;  // reused: no allocation per DN or member value
   for (std::size_t u = 0; u < n_users; ++u) {
     if (users[u].dn.empty()) continue;
-    normalize_dn_into(users[u].dn, key);
-    const std::size_t at = user_norm.size();
-    user_norm.append(key);
-    auto [value, inserted] = by_dn.emplace(std::string_view(user_norm).substr(at, key.size()),
+    const std::size_t at = u == 0 ? 0 : key_end[u - 1];
+    auto [value, inserted] = by_dn.emplace(std::string_view(user_norm).substr(at, key_end[u] - at),
                                            static_cast<std::uint32_t>(n + u));
     if (inserted || value < n) continue;  // new, or the DN of a group
     same_key[u] = value - n;

@@ -190,5 +190,35 @@ TEST(GroupTree, ManyMembersResolveTheSameOnSeveralThreadsAsOnOne) {
   EXPECT_FALSE(one.direct_groups(5).empty());
 }
 
+// Issue 14.3: a member value written in another escaping than the user's entry DN (as slapd
+// returns member values as loaded) names that user.
+TEST(GroupTree, MemberValuesInAnotherEscapingNameTheUser) {
+  std::vector<DirectoryUser> users = {make_user("a"), make_user("b")};
+  users[0].dn = "CN=Smith\\, John,OU=People,DC=la,DC=example";
+  users[1].dn = "cn=Żaneta\\2C Ł,ou=people,dc=la,dc=example";
+  std::vector<DirectoryGroup> groups = {
+      make_group("Staff", {"cn=\"Smith, John\",ou=people,dc=la,dc=example",
+                           "cn=\\c5\\bbANETA\\, \\c5\\81,ou=people,dc=la,dc=example"})};
+  GroupTree tree(groups, users);
+  EXPECT_EQ(tree.direct_groups(0), std::vector<std::size_t>{0});
+  EXPECT_EQ(tree.direct_groups(1), std::vector<std::size_t>{0});
+}
+
+// A normalised DN can be longer than the DN as written ("a,b" quoted is shorter than a\,b
+// escaped): many such users must all be found.
+TEST(GroupTree, UsersWhoseNormalisedDnIsLongerThanWrittenAreFound) {
+  std::vector<DirectoryUser> users;
+  std::vector<std::string> members;
+  for (int i = 0; i < 2000; ++i) {
+    users.push_back(make_user(fmt::format("u{}", i)));
+    users.back().dn = fmt::format("cn=\",,,,,,,,{}\",dc=x", i);
+    members.push_back(fmt::format("cn=\\,\\,\\,\\,\\,\\,\\,\\,{},dc=x", i));
+  }
+  std::vector<DirectoryGroup> groups = {make_group("Staff", members)};
+  GroupTree tree(groups, users);
+  for (std::size_t u = 0; u < users.size(); ++u)
+    ASSERT_EQ(tree.direct_groups(u), std::vector<std::size_t>{0}) << users[u].dn;
+}
+
 }  // namespace
 }  // namespace trustgate

@@ -18,7 +18,10 @@
 namespace trustgate {
 namespace {
 
-constexpr std::string_view kStateMagic = "tg-ldap-resume/1\n";
+// Version 1 states were written by views that dropped a removed entry's DN from every group's
+// member values (issue 14.2): they are not resumed from, a full refresh replaces them.
+constexpr std::string_view kStateMagic = "tg-ldap-resume/2\n";
+constexpr std::string_view kStateMagicV1 = "tg-ldap-resume/1\n";
 constexpr std::size_t kProgressEvery = 1000;
 
 timeval to_timeval(std::chrono::milliseconds d) {
@@ -474,6 +477,12 @@ std::optional<std::string> LdapSource::resume_state() const {
 void LdapSource::restore_state(const std::string& state) {
   std::lock_guard conn_lock(conn_mutex_);
   std::string_view in(state);
+  if (in.starts_with(kStateMagicV1)) {
+    spdlog::info(
+        "ldap source {}: the resume state is from an older version; a full refresh follows",
+        options_.name);
+    return;
+  }
   if (!in.starts_with(kStateMagic)) {
     spdlog::warn("ldap source {}: ignoring unreadable resume state", options_.name);
     return;

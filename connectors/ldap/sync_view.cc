@@ -69,13 +69,6 @@ void SyncView::rename_member(const std::string& old_dn, const std::string& new_d
   for (auto& [uuid, group] : groups_) replace_dn(group.member_dns, old_norm, new_dn);
 }
 
-void SyncView::drop_member(const std::string& dn) {
-  const std::string norm = normalize_dn(dn);
-  for (auto& [uuid, group] : groups_) {
-    std::erase_if(group.member_dns, [&](const std::string& m) { return normalize_dn(m) == norm; });
-  }
-}
-
 void SyncView::put_user(const std::string& uuid, DirectoryUser user) {
   malformed_users_.erase(uuid);
   auto it = users_.find(uuid);
@@ -105,24 +98,14 @@ void SyncView::put_malformed(SyncKind kind, const std::string& uuid) {
 }
 
 bool SyncView::remove(SyncKind kind, const std::string& uuid) {
+  // Groups keep their member values: a value naming no current entry is ignored by mapping, and
+  // names the entry again if one with that DN comes (back) into the view.
   if (kind == SyncKind::Users) {
-    bool removed = malformed_users_.erase(uuid) > 0;
-    if (auto it = users_.find(uuid); it != users_.end()) {
-      const std::string dn = it->second.dn;
-      users_.erase(it);
-      drop_member(dn);
-      removed = true;
-    }
-    return removed;
+    const bool was_malformed = malformed_users_.erase(uuid) > 0;
+    return users_.erase(uuid) > 0 || was_malformed;
   }
-  bool removed = malformed_groups_.erase(uuid) > 0;
-  if (auto it = groups_.find(uuid); it != groups_.end()) {
-    const std::string dn = it->second.dn;
-    groups_.erase(it);
-    drop_member(dn);
-    removed = true;
-  }
-  return removed;
+  const bool was_malformed = malformed_groups_.erase(uuid) > 0;
+  return groups_.erase(uuid) > 0 || was_malformed;
 }
 
 void SyncView::clear(SyncKind kind) {

@@ -3,9 +3,13 @@
 // keyed by entryUUID, so a rename or move (modrdn) keeps an entry's identity. Not thread-safe;
 // the owner locks.
 //
-// Group membership is derived from the groups' member values only. Because refint's rewrites
-// of member values never reach syncrepl consumers, the view applies them itself: an entry that
-// is deleted leaves every group, and an entry that is renamed is renamed in every group.
+// Group membership is derived from the groups' member values only; memberOf is never read.
+// A group's member values are its own data, kept as the server last sent them: removing an
+// entry (deleted, or out of the filter) edits no other group, and the mapping stage ignores
+// values that name no current entry. So a removed entry is in no group because it is not in the
+// view, and an entry that comes back with the same DN is a member again, exactly as a full read
+// sees it. Because refint's rewrites never reach syncrepl consumers, the view applies one
+// itself: an entry that is renamed (modrdn) is renamed in every group's member values.
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -26,7 +30,8 @@ class SyncView {
   void put_group(const std::string& uuid, DirectoryGroup group);
   // An entry of `kind` that could not be read: counted, and replaces any earlier good version.
   void put_malformed(SyncKind kind, const std::string& uuid);
-  // Returns true when something was removed.
+  // Removes the entry; other groups' member values are left as they are. Returns true when
+  // something was removed.
   bool remove(SyncKind kind, const std::string& uuid);
   void clear(SyncKind kind);
 
@@ -42,7 +47,6 @@ class SyncView {
 
  private:
   void rename_member(const std::string& old_dn, const std::string& new_dn);
-  void drop_member(const std::string& dn);
 
   std::map<std::string, DirectoryUser> users_;
   std::map<std::string, DirectoryGroup> groups_;

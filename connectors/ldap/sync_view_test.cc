@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "mapping/group_tree.h"
+
 namespace trustgate {
 namespace {
 
@@ -20,6 +26,57 @@ const DirectoryGroup* find_group(const DirectorySnapshot& s, const std::string& 
   return nullptr;
 }
 
+// What a fresh full read of exactly these entries returns (read_all: the entries as the server
+// holds them, nothing derived).
+DirectorySnapshot full_read(std::vector<DirectoryUser> users, std::vector<DirectoryGroup> groups) {
+  DirectorySnapshot snap;
+  snap.source = "src";
+  snap.users = std::move(users);
+  snap.groups = std::move(groups);
+  return snap;
+}
+
+// The view after a restart: encoded as the resume state stores it, and decoded again.
+SyncView resumed(const SyncView& view) {
+  std::string encoded;
+  view.encode(encoded);
+  std::string_view in(encoded);
+  auto decoded = SyncView::decode(in);
+  EXPECT_TRUE(decoded && in.empty());
+  return decoded ? std::move(*decoded) : SyncView{};
+}
+
+// user id -> ids of the groups that contain the user directly, as the mapping stage resolves
+// them (member values naming no current user are ignored).
+std::map<std::string, std::set<std::string>> direct_groups(const DirectorySnapshot& s) {
+  GroupTree tree(s.groups, s.users);
+  std::map<std::string, std::set<std::string>> out;
+  for (std::size_t u = 0; u < s.users.size(); ++u) {
+    auto& ids = out[s.users[u].id];
+    for (std::size_t g : tree.direct_groups(u)) ids.insert(s.groups[g].id);
+  }
+  return out;
+}
+
+// The snapshot and the memberships it implies are those of the full read.
+void expect_same_as_full_read(DirectorySnapshot got, DirectorySnapshot want) {
+  auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
+  for (auto* s : {&got, &want}) {
+    std::sort(s->users.begin(), s->users.end(), by_id);
+    std::sort(s->groups.begin(), s->groups.end(), by_id);
+  }
+  EXPECT_EQ(got.users, want.users);
+  ASSERT_EQ(got.groups.size(), want.groups.size());
+  for (std::size_t g = 0; g < got.groups.size(); ++g) {
+    EXPECT_EQ(got.groups[g].id, want.groups[g].id);
+    EXPECT_EQ(got.groups[g].dn, want.groups[g].dn);
+    EXPECT_EQ(got.groups[g].member_dns, want.groups[g].member_dns) << got.groups[g].id;
+    EXPECT_EQ(got.groups[g].member_uids, want.groups[g].member_uids) << got.groups[g].id;
+  }
+  EXPECT_EQ(got.malformed_entries, want.malformed_entries);
+  EXPECT_EQ(direct_groups(got), direct_groups(want));
+}
+
 TEST(SyncViewTest, RenameKeepsIdentityAndRewritesMemberships) {
   SyncView view;
   view.put_user("u1", user("u1", "uid=ann,ou=people,dc=x", "ann"));
@@ -32,28 +89,78 @@ TEST(SyncViewTest, RenameKeepsIdentityAndRewritesMemberships) {
             std::vector<std::string>{"uid=anne,ou=people,dc=x"});
 }
 
+// A deleted user is in no group because it is not a user: the groups' member values stay as
+// the server sent them (refint's rewrites never reach a syncrepl consumer).
 TEST(SyncViewTest, DeletedUserLeavesEveryGroup) {
   SyncView view;
+  const auto bob = user("u2", "uid=bob,dc=x", "bob");
+  const auto a = group("g1", "cn=a,dc=x", {"uid=ann,dc=x", "uid=bob,dc=x"});
+  const auto b = group("g2", "cn=b,dc=x", {"uid=ann,dc=x", "cn=a,dc=x"});
   view.put_user("u1", user("u1", "uid=ann,dc=x", "ann"));
-  view.put_user("u2", user("u2", "uid=bob,dc=x", "bob"));
-  view.put_group("g1", group("g1", "cn=a,dc=x", {"uid=ann,dc=x", "uid=bob,dc=x"}));
-  view.put_group("g2", group("g2", "cn=b,dc=x", {"uid=ann,dc=x", "cn=a,dc=x"}));
+  view.put_user("u2", bob);
+  view.put_group("g1", a);
+  view.put_group("g2", b);
   EXPECT_TRUE(view.remove(SyncKind::Users, "u1"));
   auto snap = view.snapshot("src");
-  EXPECT_EQ(snap.users.size(), 1u);
-  EXPECT_EQ(find_group(snap, "g1")->member_dns, std::vector<std::string>{"uid=bob,dc=x"});
-  EXPECT_EQ(find_group(snap, "g2")->member_dns, std::vector<std::string>{"cn=a,dc=x"});
+  expect_same_as_full_read(snap, full_read({bob}, {a, b}));
+  EXPECT_EQ(direct_groups(snap), (std::map<std::string, std::set<std::string>>{{"u2", {"g1"}}}));
   EXPECT_FALSE(view.remove(SyncKind::Users, "u1"));
 }
 
+// Likewise a deleted group is no longer nested anywhere, though its parent still lists it.
 TEST(SyncViewTest, DeletedGroupLeavesParentGroups) {
   SyncView view;
+  const auto parent = group("g2", "cn=b,dc=x", {"cn=a,dc=x"});
   view.put_group("g1", group("g1", "cn=a,dc=x", {}));
-  view.put_group("g2", group("g2", "cn=b,dc=x", {"cn=a,dc=x"}));
+  view.put_group("g2", parent);
   view.remove(SyncKind::Groups, "g1");
   auto snap = view.snapshot("src");
-  ASSERT_EQ(snap.groups.size(), 1u);
-  EXPECT_TRUE(snap.groups[0].member_dns.empty());
+  expect_same_as_full_read(snap, full_read({}, {parent}));
+  GroupTree tree(snap.groups, snap.users);
+  EXPECT_TRUE(tree.parents()[0].empty());
+}
+
+// Issue 14.2: a user who leaves the users filter gets a syncrepl delete, but the groups still
+// list them; when they come back, they are in those groups again, also after a restart.
+TEST(SyncViewTest, UserWhoLeavesTheFilterAndReturnsKeepsGroupsAfterResume) {
+  const auto ann = user("u1", "uid=ann,ou=people,dc=x", "ann");
+  const auto bob = user("u2", "uid=bob,ou=people,dc=x", "bob");
+  const auto staff =
+      group("g1", "cn=staff,ou=groups,dc=x", {"UID=Ann,ou=people,dc=x", "uid=bob,ou=people,dc=x"});
+  const auto heads = group("g2", "cn=heads,ou=groups,dc=x", {"uid=ann,ou=people,dc=x"});
+  SyncView view;
+  view.put_user("u1", ann);
+  view.put_user("u2", bob);
+  view.put_group("g1", staff);
+  view.put_group("g2", heads);
+
+  view.remove(SyncKind::Users, "u1");  // ann no longer matches the users filter
+  expect_same_as_full_read(resumed(view).snapshot("src"), full_read({bob}, {staff, heads}));
+
+  SyncView after_restart = resumed(view);
+  after_restart.put_user("u1", ann);  // ann matches again
+  auto snap = resumed(after_restart).snapshot("src");
+  expect_same_as_full_read(snap, full_read({ann, bob}, {staff, heads}));
+  EXPECT_EQ(direct_groups(snap)["u1"], (std::set<std::string>{"g1", "g2"}));
+}
+
+// Issue 14.2: a user deleted and re-created with the same DN (a new entryUUID) while a group
+// still lists that DN is a member again, as a full read sees it, also after a restart.
+TEST(SyncViewTest, RecreatedUserWithSameDnIsInItsGroupsAgainAfterResume) {
+  const auto staff = group("g1", "cn=staff,dc=x", {"uid=ann,dc=x"});
+  const auto nested = group("g2", "cn=all,dc=x", {"cn=staff,dc=x", "uid=ann,dc=x"});
+  SyncView view;
+  view.put_user("u1", user("u1", "uid=ann,dc=x", "ann"));
+  view.put_group("g1", staff);
+  view.put_group("g2", nested);
+  view.remove(SyncKind::Users, "u1");
+
+  SyncView after_restart = resumed(view);
+  const auto again = user("u1b", "uid=ann,dc=x", "ann");
+  after_restart.put_user("u1b", again);
+  auto snap = resumed(after_restart).snapshot("src");
+  expect_same_as_full_read(snap, full_read({again}, {staff, nested}));
+  EXPECT_EQ(direct_groups(snap)["u1b"], (std::set<std::string>{"g1", "g2"}));
 }
 
 TEST(SyncViewTest, MalformedEntriesAreCountedAndReplaceable) {

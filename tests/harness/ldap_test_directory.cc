@@ -93,6 +93,15 @@ std::vector<std::string> members(const DirectorySnapshot& s, const std::string& 
   return out;
 }
 
+std::vector<std::string> current_members(const DirectorySnapshot& s, const std::string& name) {
+  std::set<std::string> known;
+  for (const auto& u : s.users) known.insert(normalize_dn(u.dn));
+  for (const auto& g : s.groups) known.insert(normalize_dn(g.dn));
+  auto out = members(s, name);
+  std::erase_if(out, [&](const std::string& dn) { return !known.contains(dn); });
+  return out;
+}
+
 std::string canonical(const DirectorySnapshot& s) {
   std::set<std::string> known;
   for (const auto& u : s.users) known.insert(normalize_dn(u.dn));

@@ -36,6 +36,9 @@ const DirectoryUser* find_user_by_id(const DirectorySnapshot& s, const std::stri
 const DirectoryGroup* find_group(const DirectorySnapshot& s, const std::string& name);
 // Lower-cased, sorted member DNs of group `name` (empty when the group is absent).
 std::vector<std::string> members(const DirectorySnapshot& s, const std::string& name);
+// The same, only the values that name a user or group of the snapshot: the members as mapping
+// sees them.
+std::vector<std::string> current_members(const DirectorySnapshot& s, const std::string& name);
 // A canonical text form (sorted, DN-normalised) to compare two snapshots. Member DNs naming no
 // user or group of the snapshot are left out: a dangling DN (a deleted entry the server's
 // refint did not clean up, e.g. in uniqueMember) and an absent one mean the same to mapping.
