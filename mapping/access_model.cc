@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "mapping/case_fold.h"
+
 namespace trustgate {
 
 UserLookup AccessModel::lookup(const UserKey& key) const {
@@ -11,9 +13,10 @@ UserLookup AccessModel::lookup(const UserKey& key) const {
     const User* u = find_user_by_id(key.value);
     return u == nullptr ? UserLookup::unknown() : UserLookup::found(u);
   }
+  const std::string wanted = fold_case(key.value);
   const User* found = nullptr;
   for (const auto& [id, user] : users) {
-    if (!iequals(user.username, key.value)) continue;
+    if (fold_case(user.username) != wanted) continue;
     if (found != nullptr) return UserLookup::ambiguous();
     found = &user;
   }

@@ -53,7 +53,7 @@ struct AccessModel {
   std::map<std::string, Cluster> clusters;
   UserMap users;  // by stable id; users are shared between copies of a model
 
-  // The user `key` names: by stable id (exact) or by username (case-insensitive), never one
+  // The user `key` names: by stable id (exact) or by username (fold_case()), never one
   // for the other. A username held by several users is Ambiguous. Linear in users for
   // usernames: the serving snapshot keeps an index for the hot path.
   UserLookup lookup(const UserKey& key) const;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "mapping/case_fold.h"
 #include "mapping/dn.h"
 #include "mapping/user_key.h"
 
@@ -32,9 +33,9 @@ std::vector<IdentityCollision> find_identity_collisions(const AccessModel& model
   by_username.reserve(model.users.size());
   lower_id_to_id.reserve(model.users.size());
   for (const auto& [id, user] : model.users) {
-    by_username[to_lower(user.username)].push_back(id);
+    by_username[fold_case(user.username)].push_back(id);
     if (!user.dn.empty()) by_dn[normalize_dn(user.dn)].push_back(id);
-    lower_id_to_id.emplace(to_lower(id), id);
+    lower_id_to_id.emplace(fold_case(id), id);
   }
   std::vector<IdentityCollision> out;
   add_shared(by_username, IdentityCollision::Kind::SharedUsername, out);
@@ -43,7 +44,7 @@ std::vector<IdentityCollision> find_identity_collisions(const AccessModel& model
     if (user.username.starts_with(kUserIdPrefix)) {
       out.push_back({IdentityCollision::Kind::UsernameIsIdKey, user.username, {id}});
     }
-    auto other = lower_id_to_id.find(to_lower(user.username));
+    auto other = lower_id_to_id.find(fold_case(user.username));
     if (other != lower_id_to_id.end() && other->second != id) {
       std::vector<std::string> ids = {id, other->second};
       std::sort(ids.begin(), ids.end());

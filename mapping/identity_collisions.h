@@ -14,7 +14,7 @@ namespace trustgate {
 
 struct IdentityCollision {
   enum class Kind {
-    SharedUsername,   // several users have this username (compared case-insensitively)
+    SharedUsername,   // several users have this username (compared after fold_case())
     UsernameIsAnId,   // a user's username equals another user's stable id
     UsernameIsIdKey,  // a username beginning with "id:" can be named only by its stable id
     SharedDn,         // several users (with different ids) have this DN (compared normalised)

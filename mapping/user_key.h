@@ -23,7 +23,8 @@ struct UserKey {
 inline constexpr std::string_view kUserIdPrefix = "id:";
 
 // Parses the API/CLI spelling: "id:<stable id>" names a stable id; anything else is a username
-// (compared case-insensitively). So a username can never be taken for an id.
+// (compared after fold_case(): full Unicode case folding). So a username is never taken for
+// an id.
 UserKey parse_user_key(std::string_view text);
 // The spelling parse_user_key() reads back: "id:<id>" or the username.
 std::string to_string(const UserKey& key);

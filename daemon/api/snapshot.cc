@@ -1,5 +1,7 @@
 #include "daemon/api/snapshot.h"
 
+#include "mapping/case_fold.h"
+
 namespace trustgate {
 
 namespace {
@@ -44,7 +46,7 @@ std::shared_ptr<const ServingSnapshot> ServingSnapshot::build(
   auto index = std::make_shared<std::unordered_map<std::string, std::string>>();
   index->reserve(s->model_->users.size());
   for (const auto& [id, user] : s->model_->users) {
-    auto [it, inserted] = index->emplace(to_lower(user.username), id);
+    auto [it, inserted] = index->emplace(fold_case(user.username), id);
     if (!inserted) it->second.clear();  // shared username: ambiguous
   }
   s->username_to_id_ = std::move(index);
@@ -57,7 +59,7 @@ UserLookup ServingSnapshot::lookup(const UserKey& key) const {
     const User* u = find_user_by_id(key.value);
     return u == nullptr ? UserLookup::unknown() : UserLookup::found(u);
   }
-  auto it = username_to_id_->find(to_lower(key.value));
+  auto it = username_to_id_->find(fold_case(key.value));
   if (it == username_to_id_->end()) return UserLookup::unknown();
   if (it->second.empty()) return UserLookup::ambiguous();
   const User* u = find_user_by_id(it->second);

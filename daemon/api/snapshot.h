@@ -53,7 +53,7 @@ class ServingSnapshot {
   std::shared_ptr<const AccessModel> model_;
   RevisionInfo revision_;
   std::optional<std::int64_t> data_as_of_;
-  // Lower-cased username -> stable id ("" = ambiguous); shared by snapshots whose usernames
+  // fold_case(username) -> stable id ("" = ambiguous); shared by snapshots whose usernames
   // are the same.
   std::shared_ptr<const std::unordered_map<std::string, std::string>> username_to_id_;
 };

@@ -50,6 +50,22 @@ TEST(ServingSnapshot, UsernameSpellingAnotherUsersIdNamesOnlyItsOwner) {
   EXPECT_TRUE(s->decide(parse_user_key("id:id-alice"), "100001").allowed);
 }
 
+// Issue 14: username lookup was ASCII-only case-insensitive; the directory's is not.
+TEST(ServingSnapshot, NonAsciiUsernameIsFoundInAnyCase) {
+  AccessModel m = la_model();
+  User zaneta = m.users["id-alice"];
+  zaneta.id = "id-zaneta";
+  zaneta.username = "Żaneta.Łęcka";
+  m.users[zaneta.id] = zaneta;
+  auto s = la_snapshot(1, m);
+  for (const char* spelling : {"żaneta.łęcka", "ŻANETA.ŁĘCKA", "Żaneta.Łęcka"}) {
+    const UserLookup found = s->lookup(parse_user_key(spelling));
+    ASSERT_EQ(found.status, UserLookup::Status::Found) << spelling;
+    EXPECT_EQ(found.user->id, "id-zaneta");
+  }
+  EXPECT_EQ(m.lookup(parse_user_key("ŻANETA.ŁĘCKA")).user->id, "id-zaneta");
+}
+
 TEST(ServingSnapshot, StableIdsAreNeverLookedUpAsUsernames) {
   auto s = la_snapshot();
   // alice's username is "alice"; "id:alice" names a stable id "alice", which nobody has.
