@@ -8,7 +8,8 @@
 //   [handoff]   ttl_seconds (1..300)
 //   [[source]]  name type(ldif|ldap|ad) path url start_tls bind_dn bind_password_file
 //               sasl_external ca_file tls_verify page_size timeout incremental
-//               reconcile_interval, poll_interval (ad), with [source.users] and [source.groups] schema tables
+//               reconcile_interval, poll_interval (ad), with [source.users] and [source.groups]
+//               schema tables
 //   [[permission]] [[role]] [[institution]] [[cluster]] [[rule]] [[institution_rule]]
 //   [[client]]
 //
@@ -153,7 +154,6 @@ LdapUserSchema active_directory_user_schema() {
 
 LdapGroupSchema active_directory_group_schema() {
   LdapGroupSchema g;
-  g.filter = "(objectClass=group)";
   g.id_attr = "objectGUID";
   g.name_attr = "cn";
   g.member_attrs = {"member"};

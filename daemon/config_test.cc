@@ -261,7 +261,7 @@ TEST_F(ConfigTest, FullValidConfigParsesIntoTheExpectedStructs) {
   EXPECT_EQ(ad.users.display_name_attr, "displayName");
   EXPECT_EQ(ad.users.email_attr, "userPrincipalName");
   EXPECT_EQ(ad.groups.base, "OU=Groups,DC=corp,DC=example");
-  EXPECT_EQ(ad.groups.filter, "(objectClass=group)");
+  EXPECT_EQ(ad.groups.filter, kDefaultGroupFilter);
   EXPECT_EQ(ad.groups.id_attr, "objectGUID");
   EXPECT_EQ(ad.groups.member_attrs, std::vector<std::string>{"member"});
 
@@ -759,6 +759,31 @@ type = "novell"
   expect_issue(load, main, line_of(text, "https://"), "source[web].url",
                "unsupported URL scheme 'https'");
   expect_issue(load, main, line_of(text, "novell"), "source[odd].type", "must be one of");
+}
+
+// Issue 14 item 4: ldap sources left out `objectClass: group` groups that ldif sources read.
+TEST_F(ConfigTest, EverySourceTypeDefaultsToTheSameGroupFilter) {
+  const ConfigLoad load = load_config(write("trustgate.toml", R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+
+[[source]]
+name = "openldap"
+type = "ldap"
+url = "ldap://h"
+
+[[source]]
+name = "corp"
+type = "ad"
+url = "ldaps://dc"
+)toml"));
+  ASSERT_TRUE(load.config.has_value()) << describe(load);
+  ASSERT_EQ(load.config->sources.size(), 3u);
+  for (const SourceConfig& s : load.config->sources) {
+    EXPECT_EQ(s.groups.filter, kDefaultGroupFilter) << s.type;
+    EXPECT_THAT(s.groups.filter, HasSubstr("(objectClass=group)")) << s.type;
+  }
 }
 
 TEST_F(ConfigTest, LdapUrlSchemesAccepted) {

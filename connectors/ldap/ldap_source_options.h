@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "connectors/directory_defaults.h"
+
 namespace trustgate {
 
 struct LdapUserOptions {
@@ -21,8 +23,7 @@ struct LdapUserOptions {
 
 struct LdapGroupOptions {
   std::string base;
-  std::string filter =
-      "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))";
+  std::string filter{kDefaultGroupFilter};
   std::string id_attr = "entryUUID";
   std::string name_attr = "cn";
   std::vector<std::string> member_attrs = {"member", "uniqueMember"};
