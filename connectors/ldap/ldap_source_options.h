@@ -11,7 +11,7 @@ namespace trustgate {
 
 struct LdapUserOptions {
   std::string base;
-  std::string filter = "(objectClass=inetOrgPerson)";
+  std::string filter{kDefaultUserFilter};
   std::string id_attr = "entryUUID";
   std::string username_attr = "uid";
   std::string display_name_attr = "cn";
