@@ -72,14 +72,14 @@ std::string first_or_empty(const LdifRecord& record, std::string_view attr) {
 
 // The entry's stable id, or the normalized DN when the id attribute is absent.
 std::expected<std::string, std::string> stable_id(const LdifRecord& record,
-                                                  const LdifSourceOptions& options) {
-  const std::string* value = options.id_attr.empty() ? nullptr : record.first(options.id_attr);
+                                                  const std::string& id_attr) {
+  const std::string* value = id_attr.empty() ? nullptr : record.first(id_attr);
   if (value == nullptr || value->empty()) {
     std::string dn = normalize_dn(record.dn);
     if (dn.empty()) return std::unexpected("empty DN and no id attribute");
     return dn;
   }
-  if (iequals(options.id_attr, "objectGUID")) {
+  if (iequals(id_attr, "objectGUID")) {
     if (auto guid = format_object_guid(*value)) return *guid;
     if (value->size() == 36) return *value;  // already in string form
     return std::unexpected("objectGUID is neither 16 bytes nor a GUID string");
@@ -157,7 +157,7 @@ class SnapshotBuilder {
     auto disabled = is_disabled(record, options_);
     if (!disabled) return malformed(record.line, record.dn, disabled.error());
     user.enabled = !*disabled;
-    auto id = stable_id(record, options_);
+    auto id = stable_id(record, options_.id_attr);
     if (!id) return malformed(record.line, record.dn, id.error());
     if (!claim(*id)) return malformed(record.line, record.dn, "duplicate id");
     user.id = std::move(*id);
@@ -170,11 +170,11 @@ class SnapshotBuilder {
   void add_group(const LdifRecord& record) {
     DirectoryGroup group;
     group.dn = record.dn;
-    auto id = stable_id(record, options_);
+    auto id = stable_id(record, options_.group_id_attr);
     if (!id) return malformed(record.line, record.dn, id.error());
     if (!claim(*id)) return malformed(record.line, record.dn, "duplicate id");
     group.id = std::move(*id);
-    group.name = first_or_empty(record, "cn");
+    group.name = first_or_empty(record, options_.group_name_attr);
     if (group.name.empty()) group.name = first_rdn_value(record.dn);
     group.description = first_or_empty(record, "description");
     for (const auto& attr : options_.member_attrs) {

@@ -30,9 +30,13 @@ struct LdifSourceOptions {
   LdifSelection users{.filter = std::string(kDefaultUserFilter)};
   LdifSelection groups{.filter = std::string(kDefaultGroupFilter)};
 
-  // Stable id. When the entry lacks it, the normalized DN stands in. objectGUID values
-  // (16 raw bytes) are turned into their canonical string form.
+  // Stable ids of users (`id_attr`) and groups (`group_id_attr`). When the entry lacks it, the
+  // normalized DN stands in. objectGUID values (16 raw bytes) are turned into their canonical
+  // string form.
   std::string id_attr = "entryUUID";
+  std::string group_id_attr = "entryUUID";
+  // A group's name; the value of the DN's first RDN when the entry lacks it.
+  std::string group_name_attr = "cn";
   // The first of these present is used; a user with none is malformed.
   std::vector<std::string> username_attrs = {"uid", "sAMAccountName"};
   std::vector<std::string> display_name_attrs = {"displayName", "cn"};

@@ -143,6 +143,7 @@ TEST(LdifSourceTest, ActiveDirectoryExportUsesSamAccountNameObjectGuidAndRangedM
   LdifSourceOptions options;
   options.users.filter = kAdUsers;
   options.id_attr = "objectGUID";
+  options.group_id_attr = "objectGUID";
   // objectGUID bytes 00 01 .. 0f -> canonical "03020100-0504-0706-0809-0a0b0c0d0e0f".
   const auto s = build(
       "dn: CN=Aisha Khan,OU=Staff,DC=la,DC=example\n"
@@ -348,6 +349,25 @@ TEST(LdifSourceTest, ObjectClassGroupEntriesAreGroupsByDefault) {
   const auto s = build("dn: cn=g,dc=x\nobjectClass: group\ncn: g\nmember: uid=a,dc=x\n");
   ASSERT_EQ(s.groups.size(), 1u);
   EXPECT_EQ(s.groups[0].name, "g");
+}
+
+// [source.groups] id_attr and name_attr were ignored by ldif sources (users.id_attr and cn
+// were used), so a preview named and keyed groups differently from the ldap source.
+TEST(LdifSourceTest, GroupIdAndNameComeFromTheGroupAttributes) {
+  LdifSourceOptions options;
+  options.id_attr = "entryUUID";
+  options.group_id_attr = "ipaUniqueID";
+  options.group_name_attr = "displayName";
+  const auto s = build(
+      "dn: cn=g1,dc=x\nobjectClass: groupOfNames\ncn: g1\ndisplayName: Staff One\n"
+      "entryUUID: uuid-1\nipaUniqueID: ipa-1\n\n"
+      "dn: cn=g2,dc=x\nobjectClass: groupOfNames\ncn: g2\n",
+      options);
+  ASSERT_EQ(s.groups.size(), 2u);
+  EXPECT_EQ(s.groups[0].id, "ipa-1");
+  EXPECT_EQ(s.groups[0].name, "Staff One");
+  EXPECT_EQ(s.groups[1].id, "cn=g2,dc=x");  // the normalized DN stands in
+  EXPECT_EQ(s.groups[1].name, "g2");        // the first RDN's value stands in
 }
 
 TEST(LdifSourceTest, UnusableFilterFailsTheWholeSnapshotNamingTheSelection) {
