@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "connectors/filter/ldap_filter.h"
+#include "connectors/ldif/ldif_filter_match.h"
 #include "daemon/config_fields.h"
 #include "daemon/config_paths.h"
 
@@ -36,23 +38,6 @@ int max_capture(std::string_view s) {
       highest = std::max(highest, s[i + 1] - '0');
   }
   return highest;
-}
-
-// "" when `filter` looks like an LDAP filter (parenthesised, balanced), else the problem.
-std::string ldap_filter_problem(std::string_view filter) {
-  if (filter.empty()) return "must not be empty";
-  if (filter.front() != '(' || filter.back() != ')') return "an LDAP filter is enclosed in ( )";
-  int depth = 0;
-  for (std::size_t i = 0; i < filter.size(); ++i) {
-    if (filter[i] == '\\') {
-      ++i;  // escaped character
-    } else if (filter[i] == '(') {
-      ++depth;
-    } else if (filter[i] == ')' && --depth < 0) {
-      break;
-    }
-  }
-  return depth == 0 ? "" : "unbalanced parentheses";
 }
 
 // "" when every space-separated URL uses ldap://, ldaps:// or ldapi://, else the problem.
@@ -286,10 +271,12 @@ class DocumentReader {
     record_settings(t, "handoff");
   }
 
-  void read_user_schema(const toml::table& t, const std::string& prefix, LdapUserSchema& u) {
+  // `ldif`: the source evaluates its filters itself (ldif_filter_match.h).
+  void read_user_schema(const toml::table& t, const std::string& prefix, bool ldif,
+                        LdapUserSchema& u) {
     TableFields f(t, file_, prefix, draft_.issues);
     f.read("base", u.base);
-    read_filter(f, u.filter);
+    read_filter(f, ldif, u.filter);
     read_nonempty(f, "id_attr", u.id_attr);
     read_nonempty(f, "username_attr", u.username_attr);
     f.read("display_name_attr", u.display_name_attr);
@@ -299,10 +286,11 @@ class DocumentReader {
     f.finish();
   }
 
-  void read_group_schema(const toml::table& t, const std::string& prefix, LdapGroupSchema& g) {
+  void read_group_schema(const toml::table& t, const std::string& prefix, bool ldif,
+                         LdapGroupSchema& g) {
     TableFields f(t, file_, prefix, draft_.issues);
     f.read("base", g.base);
-    read_filter(f, g.filter);
+    read_filter(f, ldif, g.filter);
     read_nonempty(f, "id_attr", g.id_attr);
     read_nonempty(f, "name_attr", g.name_attr);
     f.read("member_attrs", g.member_attrs);
@@ -310,12 +298,21 @@ class DocumentReader {
     f.finish();
   }
 
-  void read_filter(TableFields& f, std::string& out) {
+  // An RFC 4515 filter, parsed as the ldif source parses it; on an ldif source also one the
+  // source can evaluate without a server.
+  void read_filter(TableFields& f, bool ldif, std::string& out) {
     std::string filter;
     if (!f.read("filter", filter)) return;
-    if (const std::string problem = ldap_filter_problem(filter); !problem.empty()) {
-      f.error("filter", problem);
+    auto parsed = parse_ldap_filter(filter);
+    if (!parsed) {
+      f.error("filter", fmt::format("not a valid LDAP filter: {}", parsed.error().message));
       return;
+    }
+    if (ldif) {
+      if (std::string problem = ldif_filter_unsupported(*parsed); !problem.empty()) {
+        f.error("filter", std::move(problem));
+        return;
+      }
     }
     out = std::move(filter);
   }
@@ -387,10 +384,10 @@ class DocumentReader {
               "poll_interval is for ad sources (ldap sources get changes pushed by syncrepl)");
     }
     if (const toml::table* users = f.table("users")) {
-      read_user_schema(*users, f.key_path("users"), s.users);
+      read_user_schema(*users, f.key_path("users"), is_ldif, s.users);
     }
     if (const toml::table* groups = f.table("groups")) {
-      read_group_schema(*groups, f.key_path("groups"), s.groups);
+      read_group_schema(*groups, f.key_path("groups"), is_ldif, s.groups);
     }
     f.finish();
     draft_.config.sources.push_back(std::move(s));

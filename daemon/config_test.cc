@@ -786,6 +786,86 @@ url = "ldaps://dc"
   }
 }
 
+TEST_F(ConfigTest, MalformedFiltersAreReportedWithFileLineAndKey) {
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "(!";
+  deep += "(cn=a)" + std::string(200, ')');
+  const std::string text = fmt::format(R"toml([[source]]
+name = "corp"
+type = "ldap"
+url = "ldap://h"
+[source.users]
+filter = "(&(objectClass=person)"
+[source.groups]
+filter = "objectClass=group"
+
+[[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+[source.users]
+filter = "{}"
+[source.groups]
+filter = "(cn=a\\zz)"
+)toml",
+                                       deep);
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  EXPECT_EQ(load.issues.size(), 4u) << describe(load);
+  expect_issue(load, main, line_of(text, "(&(objectClass=person)"), "source[corp].users.filter",
+               "not a valid LDAP filter: at character 23: the filter ends where ')' was expected");
+  expect_issue(load, main, line_of(text, "\"objectClass=group"), "source[corp].groups.filter",
+               "at character 1: expected '('");
+  expect_issue(load, main, line_of(text, "(!(!"), "source[file].users.filter",
+               "nested more than 64 deep");
+  expect_issue(load, main, line_of(text, "zz"), "source[file].groups.filter", "two hex digits");
+}
+
+// Issue 14 item 1: an ldif source evaluates its filters itself; items it can't evaluate as the
+// server would are refused rather than guessed.
+TEST_F(ConfigTest, LdifSourceRefusesFilterItemsItCannotEvaluate) {
+  const std::string text = R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+[source.users]
+filter = "(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))"
+[source.groups]
+filter = "(gidNumber>=1000)"
+
+[[source]]
+name = "corp"
+type = "ad"
+url = "ldaps://dc"
+[source.users]
+filter = "(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))"
+[source.groups]
+filter = "(gidNumber>=1000)"
+)toml";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  EXPECT_EQ(load.issues.size(), 2u) << describe(load);  // the ad source sends them to the server
+  expect_issue(load, main, line_of(text, "(&(objectClass=user)"), "source[file].users.filter",
+               "extensible matches are not supported on ldif sources");
+  expect_issue(load, main, line_of(text, "(gidNumber>=1000)"), "source[file].groups.filter",
+               "'(gidNumber>=...)': ordering matches (>=, <=) are not supported on ldif sources");
+}
+
+TEST_F(ConfigTest, WellFormedFiltersAreKeptAsWritten) {
+  const ConfigLoad load = load_config(write("trustgate.toml", R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+[source.users]
+base = "ou=Staff,dc=la,dc=example"
+filter = "(&(objectClass=inetOrgPerson)(!(employeeType=leaver))(cn=a\\2a*))"
+)toml"));
+  ASSERT_TRUE(load.config.has_value()) << describe(load);
+  EXPECT_EQ(load.config->sources[0].users.filter,
+            R"((&(objectClass=inetOrgPerson)(!(employeeType=leaver))(cn=a\2a*)))");
+  EXPECT_EQ(load.config->sources[0].users.base, "ou=Staff,dc=la,dc=example");
+}
+
 TEST_F(ConfigTest, LdapUrlSchemesAccepted) {
   for (const std::string_view url :
        {"ldap://h", "ldaps://h:636", "ldapi://%2Frun%2Fslapd%2Fldapi", "LDAPS://a ldaps://b"}) {
