@@ -340,14 +340,38 @@ class DocumentReader {
     const bool is_ldif = s.type == "ldif";
     const bool is_ldap = s.type == "ldap" || s.type == "ad";
 
-    read_path(f, "path", s.file_path);
+    // A key the source's type does not use is an error: a silently ignored setting looks
+    // like one in force.
+    if (is_ldap) {
+      f.refuse("path", fmt::format("path is for ldif sources; an {} source reads the directory "
+                                   "at url: remove it",
+                                   s.type));
+    } else {
+      read_path(f, "path", s.file_path);
+    }
     if (is_ldif) {
       require_for_type(f, "path", "an ldif source reads this file");
       if (f.has("path") && t.get_as<std::string>("path") && s.file_path.empty()) {
         f.error("path", "must not be empty");
       }
+      refuse_server_keys(f);
+    } else {
+      read_server_keys(f, t, s, is_ldap);
     }
+    if (const toml::table* users = f.table("users")) {
+      read_user_schema(*users, f.key_path("users"), is_ldif, s.users);
+    }
+    if (const toml::table* groups = f.table("groups")) {
+      read_group_schema(*groups, f.key_path("groups"), is_ldif, s.groups);
+    }
+    f.finish();
+    draft_.config.sources.push_back(std::move(s));
+    draft_.sources.push_back(origin(t, key));
+  }
 
+  // The keys of an ldap or ad source (and of a source of unknown type, so that all its
+  // problems show at once); an ldif source uses none of them (refuse_server_keys).
+  void read_server_keys(TableFields& f, const toml::table& t, SourceConfig& s, bool is_ldap) {
     f.read("url", s.url);
     if (is_ldap) {
       require_for_type(f, "url", "ldap and ad sources connect to this URL");
@@ -383,15 +407,23 @@ class DocumentReader {
       f.error("poll_interval",
               "poll_interval is for ad sources (ldap sources get changes pushed by syncrepl)");
     }
-    if (const toml::table* users = f.table("users")) {
-      read_user_schema(*users, f.key_path("users"), is_ldif, s.users);
+  }
+
+  // An ldif source reads its whole file on every pass: connection, TLS, bind, paging and
+  // change-tracking settings would be ignored.
+  static void refuse_server_keys(TableFields& f) {
+    static constexpr std::array<std::string_view, 12> kLdapAndAd = {
+        "url",           "start_tls",     "bind_dn",     "bind_password_file",
+        "bind_password", "sasl_external", "ca_file",     "tls_verify",
+        "page_size",     "timeout",       "incremental", "reconcile_interval"};
+    for (const std::string_view key : kLdapAndAd) {
+      f.refuse(key, fmt::format("{} is for ldap and ad sources; an ldif source only reads its "
+                                "file (path) on every pass: remove it",
+                                key));
     }
-    if (const toml::table* groups = f.table("groups")) {
-      read_group_schema(*groups, f.key_path("groups"), is_ldif, s.groups);
-    }
-    f.finish();
-    draft_.config.sources.push_back(std::move(s));
-    draft_.sources.push_back(origin(t, key));
+    f.refuse("poll_interval",
+             "poll_interval is for ad sources; an ldif source only reads its file (path) on every "
+             "pass: remove it");
   }
 
   void read_permission(const toml::table& t, std::size_t index) {

@@ -866,6 +866,59 @@ filter = "(&(objectClass=inetOrgPerson)(!(employeeType=leaver))(cn=a\\2a*))"
   EXPECT_EQ(load.config->sources[0].users.base, "ou=Staff,dc=la,dc=example");
 }
 
+// Issue 14: check-config accepted settings a source's type ignores (an ldif source's url, an
+// ldap source's path), which look like settings in force.
+TEST_F(ConfigTest, KeysASourceTypeIgnoresAreRefused) {
+  const std::string text = R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+url = "ldap://h"
+start_tls = true
+bind_dn = "cn=reader,dc=x"
+bind_password_file = "absent.pw"
+bind_password = "do-not-print-me"
+sasl_external = false
+ca_file = "ca.pem"
+tls_verify = false
+page_size = 100
+timeout = 5
+incremental = true
+reconcile_interval = 60
+poll_interval = 5
+
+[[source]]
+name = "corp"
+type = "ad"
+url = "ldaps://dc"
+path = "corp.ldif"
+
+[[source]]
+name = "openldap"
+type = "ldap"
+url = "ldap://h"
+path = "openldap.ldif"
+)toml";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  EXPECT_EQ(load.issues.size(), 15u) << describe(load);
+  for (const std::string_view key :
+       {"url", "start_tls", "bind_dn", "bind_password_file", "bind_password", "sasl_external",
+        "ca_file", "tls_verify", "page_size", "timeout", "incremental", "reconcile_interval"}) {
+    expect_issue(
+        load, main, line_of(text, fmt::format("\n{} = ", key)) + 1,
+        fmt::format("source[file].{}", key),
+        fmt::format("{} is for ldap and ad sources; an ldif source only reads its file", key));
+  }
+  expect_issue(load, main, line_of(text, "poll_interval = 5"), "source[file].poll_interval",
+               "poll_interval is for ad sources");
+  expect_issue(load, main, line_of(text, "corp.ldif"), "source[corp].path",
+               "path is for ldif sources; an ad source reads the directory at url");
+  expect_issue(load, main, line_of(text, "openldap.ldif"), "source[openldap].path",
+               "path is for ldif sources; an ldap source reads the directory at url");
+  EXPECT_THAT(describe(load), Not(HasSubstr("do-not-print-me")));
+}
+
 TEST_F(ConfigTest, LdapUrlSchemesAccepted) {
   for (const std::string_view url :
        {"ldap://h", "ldaps://h:636", "ldapi://%2Frun%2Fslapd%2Fldapi", "LDAPS://a ldaps://b"}) {
@@ -965,6 +1018,11 @@ path = "dir/people.ldif"
 name = "extra"
 type = "ldif"
 path = "extra.ldif"
+
+[[source]]
+name = "server"
+type = "ldap"
+url = "ldaps://h"
 ca_file = "ca.pem"
 )toml");
   write("etc/trustgate.toml.d/11.toml", "[http]\ntls_cert = \"\"\n");
@@ -974,7 +1032,7 @@ ca_file = "ca.pem"
   EXPECT_EQ(load.config->database, path("var/trustgate.db"));
   EXPECT_EQ(load.config->sources[0].file_path, path("etc/dir/people.ldif"));
   EXPECT_EQ(load.config->sources[1].file_path, path("etc/trustgate.toml.d/extra.ldif"));
-  EXPECT_EQ(load.config->sources[1].ca_file, path("etc/trustgate.toml.d/ca.pem"));
+  EXPECT_EQ(load.config->sources[2].ca_file, path("etc/trustgate.toml.d/ca.pem"));
   EXPECT_EQ(load.config->sources[1].config_file, path("etc/trustgate.toml.d/10.toml"));
   EXPECT_EQ(load.config->http.tls_cert_file, "");  // the drop-in cleared it
 }
