@@ -177,7 +177,6 @@ LdapUserSchema active_directory_user_schema() {
 
 LdapGroupSchema active_directory_group_schema() {
   LdapGroupSchema g;
-  g.filter = "(objectClass=group)";
   g.id_attr = "objectGUID";
   g.name_attr = "cn";
   g.member_attrs = {"member"};

@@ -105,7 +105,8 @@ std::string format_issue(const ConfigIssue& issue);
 Result<std::string> read_secret(const std::string& path);
 
 // The schema defaults a source of type "ad" starts from (fields given in [source.users] /
-// [source.groups] override them): objectGUID ids, sAMAccountName, (objectClass=group), member.
+// [source.groups] override them): objectGUID ids, sAMAccountName, member. Groups use the
+// filter every source type shares (kDefaultGroupFilter).
 LdapUserSchema active_directory_user_schema();
 LdapGroupSchema active_directory_group_schema();
 

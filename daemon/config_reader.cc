@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "connectors/filter/ldap_filter.h"
+#include "connectors/ldif/ldif_filter_match.h"
 #include "daemon/config_fields.h"
 #include "daemon/config_paths.h"
 #include "mapping/group_pattern.h"
@@ -36,23 +38,6 @@ int max_capture(std::string_view s) {
       highest = std::max(highest, s[i + 1] - '0');
   }
   return highest;
-}
-
-// "" when `filter` looks like an LDAP filter (parenthesised, balanced), else the problem.
-std::string ldap_filter_problem(std::string_view filter) {
-  if (filter.empty()) return "must not be empty";
-  if (filter.front() != '(' || filter.back() != ')') return "an LDAP filter is enclosed in ( )";
-  int depth = 0;
-  for (std::size_t i = 0; i < filter.size(); ++i) {
-    if (filter[i] == '\\') {
-      ++i;  // escaped character
-    } else if (filter[i] == '(') {
-      ++depth;
-    } else if (filter[i] == ')' && --depth < 0) {
-      break;
-    }
-  }
-  return depth == 0 ? "" : "unbalanced parentheses";
 }
 
 // "" when every space-separated URL uses ldap://, ldaps:// or ldapi://, else the problem.
@@ -286,10 +271,12 @@ class DocumentReader {
     record_settings(t, "handoff");
   }
 
-  void read_user_schema(const toml::table& t, const std::string& prefix, LdapUserSchema& u) {
+  // `ldif`: the source evaluates its filters itself (ldif_filter_match.h).
+  void read_user_schema(const toml::table& t, const std::string& prefix, bool ldif,
+                        LdapUserSchema& u) {
     TableFields f(t, file_, prefix, draft_.issues);
     f.read("base", u.base);
-    read_filter(f, u.filter);
+    read_filter(f, ldif, u.filter);
     read_nonempty(f, "id_attr", u.id_attr);
     read_nonempty(f, "username_attr", u.username_attr);
     f.read("display_name_attr", u.display_name_attr);
@@ -299,10 +286,11 @@ class DocumentReader {
     f.finish();
   }
 
-  void read_group_schema(const toml::table& t, const std::string& prefix, LdapGroupSchema& g) {
+  void read_group_schema(const toml::table& t, const std::string& prefix, bool ldif,
+                         LdapGroupSchema& g) {
     TableFields f(t, file_, prefix, draft_.issues);
     f.read("base", g.base);
-    read_filter(f, g.filter);
+    read_filter(f, ldif, g.filter);
     read_nonempty(f, "id_attr", g.id_attr);
     read_nonempty(f, "name_attr", g.name_attr);
     f.read("member_attrs", g.member_attrs);
@@ -310,12 +298,21 @@ class DocumentReader {
     f.finish();
   }
 
-  void read_filter(TableFields& f, std::string& out) {
+  // An RFC 4515 filter, parsed as the ldif source parses it; on an ldif source also one the
+  // source can evaluate without a server.
+  void read_filter(TableFields& f, bool ldif, std::string& out) {
     std::string filter;
     if (!f.read("filter", filter)) return;
-    if (const std::string problem = ldap_filter_problem(filter); !problem.empty()) {
-      f.error("filter", problem);
+    auto parsed = parse_ldap_filter(filter);
+    if (!parsed) {
+      f.error("filter", fmt::format("not a valid LDAP filter: {}", parsed.error().message));
       return;
+    }
+    if (ldif) {
+      if (std::string problem = ldif_filter_unsupported(*parsed); !problem.empty()) {
+        f.error("filter", std::move(problem));
+        return;
+      }
     }
     out = std::move(filter);
   }
@@ -343,14 +340,38 @@ class DocumentReader {
     const bool is_ldif = s.type == "ldif";
     const bool is_ldap = s.type == "ldap" || s.type == "ad";
 
-    read_path(f, "path", s.file_path);
+    // A key the source's type does not use is an error: a silently ignored setting looks
+    // like one in force.
+    if (is_ldap) {
+      f.refuse("path", fmt::format("path is for ldif sources; an {} source reads the directory "
+                                   "at url: remove it",
+                                   s.type));
+    } else {
+      read_path(f, "path", s.file_path);
+    }
     if (is_ldif) {
       require_for_type(f, "path", "an ldif source reads this file");
       if (f.has("path") && t.get_as<std::string>("path") && s.file_path.empty()) {
         f.error("path", "must not be empty");
       }
+      refuse_server_keys(f);
+    } else {
+      read_server_keys(f, t, s, is_ldap);
     }
+    if (const toml::table* users = f.table("users")) {
+      read_user_schema(*users, f.key_path("users"), is_ldif, s.users);
+    }
+    if (const toml::table* groups = f.table("groups")) {
+      read_group_schema(*groups, f.key_path("groups"), is_ldif, s.groups);
+    }
+    f.finish();
+    draft_.config.sources.push_back(std::move(s));
+    draft_.sources.push_back(origin(t, key));
+  }
 
+  // The keys of an ldap or ad source (and of a source of unknown type, so that all its
+  // problems show at once); an ldif source uses none of them (refuse_server_keys).
+  void read_server_keys(TableFields& f, const toml::table& t, SourceConfig& s, bool is_ldap) {
     f.read("url", s.url);
     if (is_ldap) {
       require_for_type(f, "url", "ldap and ad sources connect to this URL");
@@ -386,15 +407,23 @@ class DocumentReader {
       f.error("poll_interval",
               "poll_interval is for ad sources (ldap sources get changes pushed by syncrepl)");
     }
-    if (const toml::table* users = f.table("users")) {
-      read_user_schema(*users, f.key_path("users"), s.users);
+  }
+
+  // An ldif source reads its whole file on every pass: connection, TLS, bind, paging and
+  // change-tracking settings would be ignored.
+  static void refuse_server_keys(TableFields& f) {
+    static constexpr std::array<std::string_view, 12> kLdapAndAd = {
+        "url",           "start_tls",     "bind_dn",     "bind_password_file",
+        "bind_password", "sasl_external", "ca_file",     "tls_verify",
+        "page_size",     "timeout",       "incremental", "reconcile_interval"};
+    for (const std::string_view key : kLdapAndAd) {
+      f.refuse(key, fmt::format("{} is for ldap and ad sources; an ldif source only reads its "
+                                "file (path) on every pass: remove it",
+                                key));
     }
-    if (const toml::table* groups = f.table("groups")) {
-      read_group_schema(*groups, f.key_path("groups"), s.groups);
-    }
-    f.finish();
-    draft_.config.sources.push_back(std::move(s));
-    draft_.sources.push_back(origin(t, key));
+    f.refuse("poll_interval",
+             "poll_interval is for ad sources; an ldif source only reads its file (path) on every "
+             "pass: remove it");
   }
 
   void read_permission(const toml::table& t, std::size_t index) {

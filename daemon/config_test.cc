@@ -268,7 +268,7 @@ TEST_F(ConfigTest, FullValidConfigParsesIntoTheExpectedStructs) {
   EXPECT_EQ(ad.users.display_name_attr, "displayName");
   EXPECT_EQ(ad.users.email_attr, "userPrincipalName");
   EXPECT_EQ(ad.groups.base, "OU=Groups,DC=corp,DC=example");
-  EXPECT_EQ(ad.groups.filter, "(objectClass=group)");
+  EXPECT_EQ(ad.groups.filter, kDefaultGroupFilter);
   EXPECT_EQ(ad.groups.id_attr, "objectGUID");
   EXPECT_EQ(ad.groups.member_attrs, std::vector<std::string>{"member"});
 
@@ -783,6 +783,164 @@ type = "novell"
   expect_issue(load, main, line_of(text, "novell"), "source[odd].type", "must be one of");
 }
 
+// Issue 14 item 4: ldap sources left out `objectClass: group` groups that ldif sources read.
+TEST_F(ConfigTest, EverySourceTypeDefaultsToTheSameGroupFilter) {
+  const ConfigLoad load = load_config(write("trustgate.toml", R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+
+[[source]]
+name = "openldap"
+type = "ldap"
+url = "ldap://h"
+
+[[source]]
+name = "corp"
+type = "ad"
+url = "ldaps://dc"
+)toml"));
+  ASSERT_TRUE(load.config.has_value()) << describe(load);
+  ASSERT_EQ(load.config->sources.size(), 3u);
+  for (const SourceConfig& s : load.config->sources) {
+    EXPECT_EQ(s.groups.filter, kDefaultGroupFilter) << s.type;
+    EXPECT_THAT(s.groups.filter, HasSubstr("(objectClass=group)")) << s.type;
+  }
+}
+
+TEST_F(ConfigTest, MalformedFiltersAreReportedWithFileLineAndKey) {
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "(!";
+  deep += "(cn=a)" + std::string(200, ')');
+  const std::string text = fmt::format(R"toml([[source]]
+name = "corp"
+type = "ldap"
+url = "ldap://h"
+[source.users]
+filter = "(&(objectClass=person)"
+[source.groups]
+filter = "objectClass=group"
+
+[[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+[source.users]
+filter = "{}"
+[source.groups]
+filter = "(cn=a\\zz)"
+)toml",
+                                       deep);
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  EXPECT_EQ(load.issues.size(), 4u) << describe(load);
+  expect_issue(load, main, line_of(text, "(&(objectClass=person)"), "source[corp].users.filter",
+               "not a valid LDAP filter: at character 23: the filter ends where ')' was expected");
+  expect_issue(load, main, line_of(text, "\"objectClass=group"), "source[corp].groups.filter",
+               "at character 1: expected '('");
+  expect_issue(load, main, line_of(text, "(!(!"), "source[file].users.filter",
+               "nested more than 64 deep");
+  expect_issue(load, main, line_of(text, "zz"), "source[file].groups.filter", "two hex digits");
+}
+
+// Issue 14 item 1: an ldif source evaluates its filters itself; items it can't evaluate as the
+// server would are refused rather than guessed.
+TEST_F(ConfigTest, LdifSourceRefusesFilterItemsItCannotEvaluate) {
+  const std::string text = R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+[source.users]
+filter = "(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))"
+[source.groups]
+filter = "(gidNumber>=1000)"
+
+[[source]]
+name = "corp"
+type = "ad"
+url = "ldaps://dc"
+[source.users]
+filter = "(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))"
+[source.groups]
+filter = "(gidNumber>=1000)"
+)toml";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  EXPECT_EQ(load.issues.size(), 2u) << describe(load);  // the ad source sends them to the server
+  expect_issue(load, main, line_of(text, "(&(objectClass=user)"), "source[file].users.filter",
+               "extensible matches are not supported on ldif sources");
+  expect_issue(load, main, line_of(text, "(gidNumber>=1000)"), "source[file].groups.filter",
+               "'(gidNumber>=...)': ordering matches (>=, <=) are not supported on ldif sources");
+}
+
+TEST_F(ConfigTest, WellFormedFiltersAreKeptAsWritten) {
+  const ConfigLoad load = load_config(write("trustgate.toml", R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+[source.users]
+base = "ou=Staff,dc=la,dc=example"
+filter = "(&(objectClass=inetOrgPerson)(!(employeeType=leaver))(cn=a\\2a*))"
+)toml"));
+  ASSERT_TRUE(load.config.has_value()) << describe(load);
+  EXPECT_EQ(load.config->sources[0].users.filter,
+            R"((&(objectClass=inetOrgPerson)(!(employeeType=leaver))(cn=a\2a*)))");
+  EXPECT_EQ(load.config->sources[0].users.base, "ou=Staff,dc=la,dc=example");
+}
+
+// Issue 14: check-config accepted settings a source's type ignores (an ldif source's url, an
+// ldap source's path), which look like settings in force.
+TEST_F(ConfigTest, KeysASourceTypeIgnoresAreRefused) {
+  const std::string text = R"toml([[source]]
+name = "file"
+type = "ldif"
+path = "d.ldif"
+url = "ldap://h"
+start_tls = true
+bind_dn = "cn=reader,dc=x"
+bind_password_file = "absent.pw"
+bind_password = "do-not-print-me"
+sasl_external = false
+ca_file = "ca.pem"
+tls_verify = false
+page_size = 100
+timeout = 5
+incremental = true
+reconcile_interval = 60
+poll_interval = 5
+
+[[source]]
+name = "corp"
+type = "ad"
+url = "ldaps://dc"
+path = "corp.ldif"
+
+[[source]]
+name = "openldap"
+type = "ldap"
+url = "ldap://h"
+path = "openldap.ldif"
+)toml";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  EXPECT_EQ(load.issues.size(), 15u) << describe(load);
+  for (const std::string_view key :
+       {"url", "start_tls", "bind_dn", "bind_password_file", "bind_password", "sasl_external",
+        "ca_file", "tls_verify", "page_size", "timeout", "incremental", "reconcile_interval"}) {
+    expect_issue(
+        load, main, line_of(text, fmt::format("\n{} = ", key)) + 1,
+        fmt::format("source[file].{}", key),
+        fmt::format("{} is for ldap and ad sources; an ldif source only reads its file", key));
+  }
+  expect_issue(load, main, line_of(text, "poll_interval = 5"), "source[file].poll_interval",
+               "poll_interval is for ad sources");
+  expect_issue(load, main, line_of(text, "corp.ldif"), "source[corp].path",
+               "path is for ldif sources; an ad source reads the directory at url");
+  expect_issue(load, main, line_of(text, "openldap.ldif"), "source[openldap].path",
+               "path is for ldif sources; an ldap source reads the directory at url");
+  EXPECT_THAT(describe(load), Not(HasSubstr("do-not-print-me")));
+}
+
 TEST_F(ConfigTest, LdapUrlSchemesAccepted) {
   for (const std::string_view url :
        {"ldap://h", "ldaps://h:636", "ldapi://%2Frun%2Fslapd%2Fldapi", "LDAPS://a ldaps://b"}) {
@@ -882,6 +1040,11 @@ path = "dir/people.ldif"
 name = "extra"
 type = "ldif"
 path = "extra.ldif"
+
+[[source]]
+name = "server"
+type = "ldap"
+url = "ldaps://h"
 ca_file = "ca.pem"
 )toml");
   write("etc/trustgate.toml.d/11.toml", "[http]\ntls_cert = \"\"\n");
@@ -891,7 +1054,7 @@ ca_file = "ca.pem"
   EXPECT_EQ(load.config->database, path("var/trustgate.db"));
   EXPECT_EQ(load.config->sources[0].file_path, path("etc/dir/people.ldif"));
   EXPECT_EQ(load.config->sources[1].file_path, path("etc/trustgate.toml.d/extra.ldif"));
-  EXPECT_EQ(load.config->sources[1].ca_file, path("etc/trustgate.toml.d/ca.pem"));
+  EXPECT_EQ(load.config->sources[2].ca_file, path("etc/trustgate.toml.d/ca.pem"));
   EXPECT_EQ(load.config->sources[1].config_file, path("etc/trustgate.toml.d/10.toml"));
   EXPECT_EQ(load.config->http.tls_cert_file, "");  // the drop-in cleared it
 }

@@ -13,7 +13,11 @@ std::unique_ptr<DirectorySource> make_ldif(const SourceConfig& c) {
   LdifSourceOptions o;
   o.name = c.name;
   o.path = c.file_path;
+  o.users = {.base = c.users.base, .filter = c.users.filter};
+  o.groups = {.base = c.groups.base, .filter = c.groups.filter};
   o.id_attr = c.users.id_attr;
+  o.group_id_attr = c.groups.id_attr;
+  o.group_name_attr = c.groups.name_attr;
   o.username_attrs = {c.users.username_attr};
   if (c.users.username_attr != "sAMAccountName") o.username_attrs.push_back("sAMAccountName");
   o.display_name_attrs = {c.users.display_name_attr, "cn"};

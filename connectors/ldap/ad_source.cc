@@ -52,7 +52,6 @@ LdapSourceOptions ad_default_options() {
   o.users.email_attr = "mail";
   o.users.disabled_attr.clear();
   o.users.disabled_values.clear();
-  o.groups.filter = "(objectClass=group)";
   o.groups.id_attr = "objectGUID";
   o.groups.name_attr = "cn";
   o.groups.member_attrs = {"member"};

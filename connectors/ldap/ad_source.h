@@ -44,8 +44,8 @@ struct AdSyncOptions {
 };
 
 // LdapSourceOptions with Active Directory's schema: objectGUID ids, sAMAccountName,
-// displayName, mail, users `(&(objectCategory=person)(objectClass=user))`, groups
-// `(objectClass=group)` with `member`; no disabled attribute (AD's come from
+// displayName, mail, users `(&(objectCategory=person)(objectClass=user))`, groups by the
+// shared kDefaultGroupFilter with `member`; no disabled attribute (AD's come from
 // userAccountControl / accountExpires). Bases, URL and bind are left empty.
 LdapSourceOptions ad_default_options();
 

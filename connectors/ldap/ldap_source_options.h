@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "connectors/directory_defaults.h"
+
 namespace trustgate {
 
 struct LdapUserOptions {
   std::string base;
-  std::string filter = "(objectClass=inetOrgPerson)";
+  std::string filter{kDefaultUserFilter};
   std::string id_attr = "entryUUID";
   std::string username_attr = "uid";
   std::string display_name_attr = "cn";
@@ -21,8 +23,7 @@ struct LdapUserOptions {
 
 struct LdapGroupOptions {
   std::string base;
-  std::string filter =
-      "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))";
+  std::string filter{kDefaultGroupFilter};
   std::string id_attr = "entryUUID";
   std::string name_attr = "cn";
   std::vector<std::string> member_attrs = {"member", "uniqueMember"};

@@ -1,5 +1,6 @@
 #include "connectors/ldif/ldif_source.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -8,6 +9,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "connectors/filter/ldap_filter.h"
+#include "connectors/ldif/ldif_filter_match.h"
 #include "connectors/object_guid.h"
 #include "mapping/dn.h"
 
@@ -23,11 +26,35 @@ bool contains_ci(const std::vector<std::string>& list, std::string_view value) {
   return false;
 }
 
-bool has_object_class(const LdifRecord& record, const std::vector<std::string>& classes) {
-  for (const auto& value : record.values_of_type("objectClass")) {
-    if (contains_ci(classes, value)) return true;
+// Whether the normalized DN `dn` is `base` or below it (both normalized, base not empty).
+bool within_base(std::string_view dn, std::string_view base) {
+  if (dn.size() == base.size()) return dn == base;
+  if (dn.size() < base.size() + 1 || !dn.ends_with(base)) return false;
+  const std::size_t comma = dn.size() - base.size() - 1;
+  if (dn[comma] != ',') return false;
+  std::size_t backslashes = 0;  // an escaped ',' ("cn=a\,dc=x") separates no RDNs
+  while (backslashes < comma && dn[comma - 1 - backslashes] == '\\') ++backslashes;
+  return backslashes % 2 == 0;
+}
+
+// A selection ready to test records: its base normalized, its filter parsed.
+struct Selection {
+  std::string base;
+  LdapFilter filter;
+};
+
+Result<Selection> compile(const LdifSelection& selection, std::string_view which,
+                          const LdifSourceOptions& options) {
+  auto filter = parse_ldap_filter(selection.filter);
+  if (!filter) {
+    return fail("ldif.filter", fmt::format("ldif source '{}': {}.filter: {}", options.name, which,
+                                           filter.error().message));
   }
-  return false;
+  if (std::string problem = ldif_filter_unsupported(*filter); !problem.empty()) {
+    return fail("ldif.filter",
+                fmt::format("ldif source '{}': {}.filter: {}", options.name, which, problem));
+  }
+  return Selection{normalize_dn(selection.base), std::move(*filter)};
 }
 
 std::string first_of(const LdifRecord& record, const std::vector<std::string>& attrs) {
@@ -45,14 +72,14 @@ std::string first_or_empty(const LdifRecord& record, std::string_view attr) {
 
 // The entry's stable id, or the normalized DN when the id attribute is absent.
 std::expected<std::string, std::string> stable_id(const LdifRecord& record,
-                                                  const LdifSourceOptions& options) {
-  const std::string* value = options.id_attr.empty() ? nullptr : record.first(options.id_attr);
+                                                  const std::string& id_attr) {
+  const std::string* value = id_attr.empty() ? nullptr : record.first(id_attr);
   if (value == nullptr || value->empty()) {
     std::string dn = normalize_dn(record.dn);
     if (dn.empty()) return std::unexpected("empty DN and no id attribute");
     return dn;
   }
-  if (iequals(options.id_attr, "objectGUID")) {
+  if (iequals(id_attr, "objectGUID")) {
     if (auto guid = format_object_guid(*value)) return *guid;
     if (value->size() == 36) return *value;  // already in string form
     return std::unexpected("objectGUID is neither 16 bytes nor a GUID string");
@@ -98,14 +125,14 @@ std::expected<bool, std::string> is_disabled(const LdifRecord& record,
 
 class SnapshotBuilder {
  public:
-  SnapshotBuilder(const LdifSourceOptions& options, DirectorySnapshot& out)
-      : options_(options), out_(out) {}
+  SnapshotBuilder(const LdifSourceOptions& options, Selection users, Selection groups,
+                  DirectorySnapshot& out)
+      : options_(options), users_(std::move(users)), groups_(std::move(groups)), out_(out) {}
 
   void add(const LdifRecord& record) {
-    if (has_object_class(record, options_.group_object_classes)) {
+    if (selects(groups_, record)) {
       add_group(record);
-    } else if (has_object_class(record, options_.user_object_classes) &&
-               !has_object_class(record, options_.excluded_object_classes)) {
+    } else if (selects(users_, record)) {
       add_user(record);
     }
   }
@@ -130,7 +157,7 @@ class SnapshotBuilder {
     auto disabled = is_disabled(record, options_);
     if (!disabled) return malformed(record.line, record.dn, disabled.error());
     user.enabled = !*disabled;
-    auto id = stable_id(record, options_);
+    auto id = stable_id(record, options_.id_attr);
     if (!id) return malformed(record.line, record.dn, id.error());
     if (!claim(*id)) return malformed(record.line, record.dn, "duplicate id");
     user.id = std::move(*id);
@@ -143,11 +170,11 @@ class SnapshotBuilder {
   void add_group(const LdifRecord& record) {
     DirectoryGroup group;
     group.dn = record.dn;
-    auto id = stable_id(record, options_);
+    auto id = stable_id(record, options_.group_id_attr);
     if (!id) return malformed(record.line, record.dn, id.error());
     if (!claim(*id)) return malformed(record.line, record.dn, "duplicate id");
     group.id = std::move(*id);
-    group.name = first_or_empty(record, "cn");
+    group.name = first_or_empty(record, options_.group_name_attr);
     if (group.name.empty()) group.name = first_rdn_value(record.dn);
     group.description = first_or_empty(record, "description");
     for (const auto& attr : options_.member_attrs) {
@@ -163,21 +190,37 @@ class SnapshotBuilder {
     out_.groups.push_back(std::move(group));
   }
 
+  bool selects(const Selection& selection, const LdifRecord& record) {
+    if (!selection.base.empty()) {
+      normalize_dn_into(record.dn, dn_);
+      if (!within_base(dn_, selection.base)) return false;
+    }
+    return filter_selects(selection.filter, record);
+  }
+
   // False when another entry already has this id.
   bool claim(const std::string& id) { return ids_.insert(id).second; }
 
   const LdifSourceOptions& options_;
+  const Selection users_;
+  const Selection groups_;
   DirectorySnapshot& out_;
   std::unordered_set<std::string> ids_;
+  std::string dn_;  // scratch: the normalized DN of the record being selected
 };
 
 }  // namespace
 
-DirectorySnapshot snapshot_from_ldif(const LdifDocument& document, const LdifSourceOptions& options,
-                                     const ProgressFn& progress) {
+Result<DirectorySnapshot> snapshot_from_ldif(const LdifDocument& document,
+                                             const LdifSourceOptions& options,
+                                             const ProgressFn& progress) {
+  auto users = compile(options.users, "users", options);
+  if (!users) return std::unexpected(users.error());
+  auto groups = compile(options.groups, "groups", options);
+  if (!groups) return std::unexpected(groups.error());
   DirectorySnapshot snapshot;
   snapshot.source = options.name;
-  SnapshotBuilder builder(options, snapshot);
+  SnapshotBuilder builder(options, std::move(*users), std::move(*groups), snapshot);
   for (const auto& error : document.errors) builder.unreadable(error);
 
   const std::size_t every = options.progress_every == 0 ? 1000 : options.progress_every;
@@ -199,7 +242,9 @@ Result<DirectorySnapshot> LdifSource::snapshot(const ProgressFn& progress) {
     spdlog::error("ldif source '{}': {}", options_.name, document.error().message);
     return std::unexpected(document.error());
   }
-  return snapshot_from_ldif(*document, options_, progress);
+  auto snapshot = snapshot_from_ldif(*document, options_, progress);
+  if (!snapshot) spdlog::error("{}", snapshot.error().message);
+  return snapshot;
 }
 
 }  // namespace trustgate

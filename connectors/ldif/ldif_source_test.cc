@@ -13,6 +13,7 @@ namespace trustgate {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 DirectorySnapshot build(std::string_view ldif, LdifSourceOptions options = {},
@@ -20,8 +21,13 @@ DirectorySnapshot build(std::string_view ldif, LdifSourceOptions options = {},
   auto document = parse_ldif(ldif);
   EXPECT_TRUE(document.has_value());
   if (options.name.empty()) options.name = "test";
-  return snapshot_from_ldif(document.value_or(LdifDocument{}), options, progress);
+  auto snapshot = snapshot_from_ldif(document.value_or(LdifDocument{}), options, progress);
+  EXPECT_TRUE(snapshot.has_value()) << snapshot.error().message;
+  return snapshot.value_or(DirectorySnapshot{});
 }
+
+// The users of an AD export: what an ad source's search returns, computers left out.
+constexpr std::string_view kAdUsers = "(&(objectClass=user)(!(objectClass=computer)))";
 
 const DirectoryUser* find_user(const DirectorySnapshot& s, std::string_view username) {
   auto it = std::ranges::find(s.users, username, &DirectoryUser::username);
@@ -135,7 +141,9 @@ TEST(LdifSourceTest, ObjectClassAndAttributeNamesAreCaseInsensitive) {
 
 TEST(LdifSourceTest, ActiveDirectoryExportUsesSamAccountNameObjectGuidAndRangedMembers) {
   LdifSourceOptions options;
+  options.users.filter = kAdUsers;
   options.id_attr = "objectGUID";
+  options.group_id_attr = "objectGUID";
   // objectGUID bytes 00 01 .. 0f -> canonical "03020100-0504-0706-0809-0a0b0c0d0e0f".
   const auto s = build(
       "dn: CN=Aisha Khan,OU=Staff,DC=la,DC=example\n"
@@ -165,7 +173,8 @@ TEST(LdifSourceTest, ActiveDirectoryExportUsesSamAccountNameObjectGuidAndRangedM
 TEST(LdifSourceTest, UserAccountControlBit2MeansDisabled) {
   const auto s = build(
       "dn: cn=a,dc=x\nobjectClass: user\nsAMAccountName: a\nuserAccountControl: 514\n\n"
-      "dn: cn=b,dc=x\nobjectClass: user\nsAMAccountName: b\nuserAccountControl: 66048\n");
+      "dn: cn=b,dc=x\nobjectClass: user\nsAMAccountName: b\nuserAccountControl: 66048\n",
+      {.users = {.filter = std::string(kAdUsers)}});
   ASSERT_EQ(s.users.size(), 2u);
   EXPECT_FALSE(find_user(s, "a")->enabled);
   EXPECT_TRUE(find_user(s, "b")->enabled);
@@ -173,7 +182,8 @@ TEST(LdifSourceTest, UserAccountControlBit2MeansDisabled) {
 
 TEST(LdifSourceTest, UnreadableUserAccountControlIsMalformedNotEnabled) {
   const auto s =
-      build("dn: cn=a,dc=x\nobjectClass: user\nsAMAccountName: a\nuserAccountControl: x2\n");
+      build("dn: cn=a,dc=x\nobjectClass: user\nsAMAccountName: a\nuserAccountControl: x2\n",
+            {.users = {.filter = std::string(kAdUsers)}});
   EXPECT_THAT(s.users, IsEmpty());
   EXPECT_EQ(s.malformed_entries, 1u);
 }
@@ -225,10 +235,10 @@ TEST(LdifSourceTest, UnparsableRecordsAndDuplicateIdsCountAsMalformed) {
   EXPECT_EQ(s.users[1].username, "d");
 }
 
-TEST(LdifSourceTest, ConfiguredObjectClassesDecideWhatIsAUserOrGroup) {
+TEST(LdifSourceTest, ConfiguredFiltersDecideWhatIsAUserOrGroup) {
   LdifSourceOptions options;
-  options.user_object_classes = {"staffPerson"};
-  options.group_object_classes = {"staffTeam"};
+  options.users.filter = "(objectClass=staffPerson)";
+  options.groups.filter = "(objectClass=staffTeam)";
   const auto s = build(
       "dn: uid=a,dc=x\nobjectClass: inetOrgPerson\nuid: a\n\n"
       "dn: uid=b,dc=x\nobjectClass: staffPerson\nuid: b\n\n"
@@ -239,6 +249,143 @@ TEST(LdifSourceTest, ConfiguredObjectClassesDecideWhatIsAUserOrGroup) {
   EXPECT_EQ(s.users[0].username, "b");
   ASSERT_EQ(s.groups.size(), 1u);
   EXPECT_EQ(s.groups[0].name, "t");
+}
+
+constexpr std::string_view kLeavers = R"(dn: uid=stays,ou=people,dc=la,dc=example
+objectClass: inetOrgPerson
+uid: stays
+employeeType: staff
+
+dn: uid=left,ou=people,dc=la,dc=example
+objectClass: inetOrgPerson
+uid: left
+employeeType: staff
+employeeType: Leaver
+
+dn: uid=untyped,ou=people,dc=la,dc=example
+objectClass: inetOrgPerson
+uid: untyped
+)";
+
+// Issue 14 item 1: [source.users] filter was ignored by ldif sources, so a leaver the filter
+// excludes was loaded as an enabled user.
+TEST(LdifSourceTest, LeaverExcludedByUsersFilterIsNotLoaded) {
+  LdifSourceOptions options;
+  options.users.filter = "(&(objectClass=inetOrgPerson)(!(employeeType=leaver)))";
+  const auto s = build(kLeavers, options);
+  EXPECT_EQ(find_user(s, "left"), nullptr);
+  ASSERT_NE(find_user(s, "stays"), nullptr);
+  EXPECT_NE(find_user(s, "untyped"), nullptr);  // no employeeType: (!(employeeType=leaver))
+  EXPECT_EQ(s.users.size(), 2u);
+  EXPECT_EQ(s.malformed_entries, 0u);
+}
+
+constexpr std::string_view kTwoOus = R"(dn: uid=staff1,ou=Staff,dc=la,dc=example
+objectClass: inetOrgPerson
+uid: staff1
+
+dn: uid=pupil1,ou=Pupils,dc=la,dc=example
+objectClass: inetOrgPerson
+uid: pupil1
+
+dn: cn=Staff-1,ou=Groups,dc=la,dc=example
+objectClass: groupOfNames
+cn: Staff-1
+
+dn: cn=Pupils-1,ou=Pupils,dc=la,dc=example
+objectClass: groupOfNames
+cn: Pupils-1
+)";
+
+// Issue 14 item 1: [source.users] / [source.groups] base was ignored by ldif sources.
+TEST(LdifSourceTest, EntriesOutsideUsersBaseAreNotLoaded) {
+  LdifSourceOptions options;
+  options.users.base = "OU=Staff, DC=LA,DC=Example";  // compared as DNs, ignoring case
+  const auto s = build(kTwoOus, options);
+  ASSERT_EQ(s.users.size(), 1u);
+  EXPECT_EQ(s.users[0].username, "staff1");
+  EXPECT_EQ(s.groups.size(), 2u);  // the groups' base is still the whole file
+}
+
+TEST(LdifSourceTest, EntriesOutsideGroupsBaseAreNotLoaded) {
+  LdifSourceOptions options;
+  options.groups.base = "ou=groups,dc=la,dc=example";
+  const auto s = build(kTwoOus, options);
+  ASSERT_EQ(s.groups.size(), 1u);
+  EXPECT_EQ(s.groups[0].name, "Staff-1");
+  EXPECT_EQ(s.users.size(), 2u);
+}
+
+TEST(LdifSourceTest, BaseSelectsItselfAndItsSubtreeOnly) {
+  constexpr std::string_view ldif = R"(dn: uid=base,ou=staff,dc=x
+objectClass: inetOrgPerson
+uid: base
+
+dn: uid=below,ou=deeper,uid=base,ou=staff,dc=x
+objectClass: inetOrgPerson
+uid: below
+
+dn: uid=lookalike,ou=otherstaff,dc=x
+objectClass: inetOrgPerson
+uid: lookalike
+
+dn: uid=escaped\,uid=base,ou=staff,dc=x
+objectClass: inetOrgPerson
+uid: escaped
+
+dn: dc=x
+objectClass: inetOrgPerson
+uid: above
+)";
+  LdifSourceOptions options;
+  options.users.base = "uid=base,ou=staff,dc=x";
+  const auto s = build(ldif, options);
+  std::vector<std::string> names;
+  for (const auto& user : s.users) names.push_back(user.username);
+  EXPECT_THAT(names, ElementsAre("base", "below"));
+}
+
+TEST(LdifSourceTest, ObjectClassGroupEntriesAreGroupsByDefault) {
+  const auto s = build("dn: cn=g,dc=x\nobjectClass: group\ncn: g\nmember: uid=a,dc=x\n");
+  ASSERT_EQ(s.groups.size(), 1u);
+  EXPECT_EQ(s.groups[0].name, "g");
+}
+
+// [source.groups] id_attr and name_attr were ignored by ldif sources (users.id_attr and cn
+// were used), so a preview named and keyed groups differently from the ldap source.
+TEST(LdifSourceTest, GroupIdAndNameComeFromTheGroupAttributes) {
+  LdifSourceOptions options;
+  options.id_attr = "entryUUID";
+  options.group_id_attr = "ipaUniqueID";
+  options.group_name_attr = "displayName";
+  const auto s = build(
+      "dn: cn=g1,dc=x\nobjectClass: groupOfNames\ncn: g1\ndisplayName: Staff One\n"
+      "entryUUID: uuid-1\nipaUniqueID: ipa-1\n\n"
+      "dn: cn=g2,dc=x\nobjectClass: groupOfNames\ncn: g2\n",
+      options);
+  ASSERT_EQ(s.groups.size(), 2u);
+  EXPECT_EQ(s.groups[0].id, "ipa-1");
+  EXPECT_EQ(s.groups[0].name, "Staff One");
+  EXPECT_EQ(s.groups[1].id, "cn=g2,dc=x");  // the normalized DN stands in
+  EXPECT_EQ(s.groups[1].name, "g2");        // the first RDN's value stands in
+}
+
+TEST(LdifSourceTest, UnusableFilterFailsTheWholeSnapshotNamingTheSelection) {
+  auto document = parse_ldif("dn: uid=a,dc=x\nobjectClass: inetOrgPerson\nuid: a\n");
+  ASSERT_TRUE(document.has_value());
+  LdifSourceOptions options{.name = "file"};
+  options.users.filter = "(&(uid=a)";
+  auto s = snapshot_from_ldif(*document, options);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, "ldif.filter");
+  EXPECT_THAT(s.error().message, HasSubstr("ldif source 'file': users.filter: at character"));
+
+  options.users.filter = kDefaultUserFilter;
+  options.groups.filter = "(gidNumber>=1000)";
+  s = snapshot_from_ldif(*document, options);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, "ldif.filter");
+  EXPECT_THAT(s.error().message, HasSubstr("groups.filter: '(gidNumber>=...)': ordering"));
 }
 
 TEST(LdifSourceTest, ReportsProgressEveryThousandEntriesAndAtTheEnd) {
