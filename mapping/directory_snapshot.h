@@ -33,6 +33,9 @@ struct DirectorySnapshot {
   // Entries the connector could not read (already logged by the connector); the rest of the
   // snapshot is still usable.
   std::size_t malformed_entries = 0;
+  // Attribute values the connector could not decode in attributes it does not read (e.g. a
+  // corrupt jpegPhoto); logged, counted, and their entries kept.
+  std::size_t ignored_values = 0;
 };
 
 }  // namespace trustgate

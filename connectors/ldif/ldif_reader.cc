@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 #include <system_error>
+#include <variant>
 
 namespace trustgate {
 
@@ -148,8 +149,10 @@ std::string_view trim_spaces(std::string_view s) {
   return s.substr(begin, end - begin + 1);
 }
 
-// "name: value", "name:: base64" or "name:< url" (rejected).
-std::expected<LdifAttribute, LdifError> parse_attribute_line(const LogicalLine& line) {
+// "name: value", "name:: base64" or "name:< url" (rejected). A value that cannot be decoded is
+// an LdifBadValue: the record stays, without this attribute.
+std::expected<LdifAttribute, std::variant<LdifError, LdifBadValue>> parse_attribute_line(
+    const LogicalLine& line) {
   const std::string_view text = line.text;
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
@@ -163,10 +166,7 @@ std::expected<LdifAttribute, LdifError> parse_attribute_line(const LogicalLine& 
   std::string_view rest = text.substr(colon + 1);
   if (!rest.empty() && rest.front() == ':') {
     auto decoded = decode_base64(trim_spaces(rest.substr(1)));
-    if (!decoded) {
-      return std::unexpected(
-          error_at(line.line, fmt::format("invalid base64 value for attribute '{}'", name)));
-    }
+    if (!decoded) return std::unexpected(LdifBadValue{line.line, std::string(name)});
     return LdifAttribute{std::string(name), std::move(*decoded)};
   }
   if (!rest.empty() && rest.front() == '<') {
@@ -183,7 +183,12 @@ std::expected<LdifAttribute, LdifError> parse_attribute_line(const LogicalLine& 
 // Turns the content lines of one block into a record.
 std::expected<LdifRecord, LdifError> parse_record(const std::vector<const LogicalLine*>& lines) {
   auto dn = parse_attribute_line(*lines.front());
-  if (!dn) return std::unexpected(dn.error());
+  if (!dn) {
+    if (const auto* bad = std::get_if<LdifBadValue>(&dn.error())) {
+      return std::unexpected(error_at(bad->line, "invalid base64 value for 'dn'"));
+    }
+    return std::unexpected(std::get<LdifError>(dn.error()));
+  }
   if (!iequals(dn->name, "dn")) {
     return std::unexpected(error_at(lines.front()->line, "record does not start with 'dn:'"));
   }
@@ -192,7 +197,13 @@ std::expected<LdifRecord, LdifError> parse_record(const std::vector<const Logica
   record.dn = std::move(dn->value);
   for (std::size_t i = 1; i < lines.size(); ++i) {
     auto attribute = parse_attribute_line(*lines[i]);
-    if (!attribute) return std::unexpected(attribute.error());
+    if (!attribute) {
+      if (auto* bad = std::get_if<LdifBadValue>(&attribute.error())) {
+        record.bad_values.push_back(std::move(*bad));
+        continue;
+      }
+      return std::unexpected(std::get<LdifError>(attribute.error()));
+    }
     if (iequals(attribute->name, "dn")) {
       return std::unexpected(
           error_at(lines[i]->line, "second 'dn:' in one record (missing blank line?)"));
@@ -203,7 +214,7 @@ std::expected<LdifRecord, LdifError> parse_record(const std::vector<const Logica
     }
     record.attributes.push_back(std::move(*attribute));
   }
-  if (record.attributes.empty()) {
+  if (record.attributes.empty() && record.bad_values.empty()) {
     return std::unexpected(error_at(record.line, "record has a dn but no attributes"));
   }
   return record;

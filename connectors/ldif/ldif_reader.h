@@ -20,10 +20,19 @@ struct LdifAttribute {
   std::string value;  // decoded (base64 values are decoded; may hold binary data)
 };
 
+// An attribute line whose value could not be decoded (bad base64): the record is kept without
+// it, and its reader decides whether the entry is still usable (it is when nothing it reads is
+// broken: a corrupt jpegPhoto must not drop a user).
+struct LdifBadValue {
+  std::size_t line = 0;
+  std::string attribute;  // the description as written
+};
+
 struct LdifRecord {
   std::size_t line = 0;  // 1-based line of the record's "dn:" line
   std::string dn;
   std::vector<LdifAttribute> attributes;  // in file order
+  std::vector<LdifBadValue> bad_values;   // attribute lines left out, in file order
 
   // Lookups compare attribute names case-insensitively. `values` matches the whole
   // description ("member" does not match "member;range=0-1499"); `values_of_type` matches the

@@ -12,6 +12,7 @@
 #include "connectors/filter/ldap_filter.h"
 #include "connectors/ldif/ldif_filter_match.h"
 #include "connectors/object_guid.h"
+#include "mapping/access_model.h"
 #include "mapping/dn.h"
 
 namespace trustgate {
@@ -123,13 +124,60 @@ std::expected<bool, std::string> is_disabled(const LdifRecord& record,
   return false;
 }
 
+std::string_view type_of(std::string_view description) {
+  return description.substr(0, description.find(';'));
+}
+
+void add_filter_types(const LdapFilter& f, std::unordered_set<std::string>& out) {
+  if (!f.attribute.empty()) out.insert(to_lower(type_of(f.attribute)));
+  for (const auto& child : f.children) add_filter_types(child, out);
+}
+
+// Every attribute type (lower-cased) that decides whether an entry is selected or what it
+// becomes: the selections' filters and every attribute the options name.
+std::unordered_set<std::string> read_attribute_types(const LdifSourceOptions& o,
+                                                     const LdapFilter& users,
+                                                     const LdapFilter& groups) {
+  std::unordered_set<std::string> out = {"objectclass", "useraccountcontrol", "description"};
+  add_filter_types(users, out);
+  add_filter_types(groups, out);
+  for (const std::string* name : {&o.id_attr, &o.group_id_attr, &o.group_name_attr, &o.email_attr,
+                                  &o.disabled_attr, &o.member_uid_attr}) {
+    if (!name->empty()) out.insert(to_lower(*name));
+  }
+  for (const auto* list : {&o.username_attrs, &o.display_name_attrs, &o.member_attrs}) {
+    for (const auto& name : *list) out.insert(to_lower(name));
+  }
+  return out;
+}
+
 class SnapshotBuilder {
  public:
   SnapshotBuilder(const LdifSourceOptions& options, Selection users, Selection groups,
                   DirectorySnapshot& out)
-      : options_(options), users_(std::move(users)), groups_(std::move(groups)), out_(out) {}
+      : options_(options),
+        users_(std::move(users)),
+        groups_(std::move(groups)),
+        out_(out),
+        read_types_(read_attribute_types(options, users_.filter, groups_.filter)) {}
 
   void add(const LdifRecord& record) {
+    // A broken value in an attribute this source reads makes the entry unusable; elsewhere
+    // (a jpegPhoto) it is counted and the entry kept.
+    for (const auto& bad : record.bad_values) {
+      if (read_types_.contains(to_lower(type_of(bad.attribute)))) {
+        return malformed(
+            bad.line, record.dn,
+            fmt::format("attribute '{}' has a value that is not valid base64", bad.attribute));
+      }
+    }
+    for (const auto& bad : record.bad_values) {
+      ++out_.ignored_values;
+      spdlog::warn(
+          "ldif source '{}': line {}: value of '{}' in entry '{}' is not valid base64; "
+          "ignored (this source does not read it)",
+          options_.name, bad.line, bad.attribute, record.dn);
+    }
     if (selects(groups_, record)) {
       add_group(record);
     } else if (selects(users_, record)) {
@@ -207,6 +255,7 @@ class SnapshotBuilder {
   DirectorySnapshot& out_;
   std::unordered_set<std::string> ids_;
   std::string dn_;  // scratch: the normalized DN of the record being selected
+  const std::unordered_set<std::string> read_types_;  // lower-cased attribute types
 };
 
 }  // namespace

@@ -223,6 +223,36 @@ TEST(LdifSourceTest, UserWithoutUsernameIsCountedMalformedAndTheRestKept) {
   EXPECT_EQ(s.users[0].username, "b");
 }
 
+// Issue 14: a broken value in an attribute no rule reads (a corrupt jpegPhoto) dropped the
+// whole user. The user is kept, the value counted as ignored.
+TEST(LdifSourceTest, CorruptValueInAnAttributeNobodyReadsKeepsTheUser) {
+  const auto s = build(
+      "dn: uid=a,dc=x\nobjectClass: inetOrgPerson\nuid: a\ncn: A\n"
+      "jpegPhoto:: /9j/4AAQ!!!broken\n");
+  ASSERT_EQ(s.users.size(), 1u);
+  EXPECT_EQ(s.users[0].username, "a");
+  EXPECT_EQ(s.malformed_entries, 0u);
+  EXPECT_EQ(s.ignored_values, 1u);
+}
+
+// A broken value where the source reads (here a member value) makes the entry malformed:
+// reading the group without that member could revoke it silently.
+TEST(LdifSourceTest, CorruptValueInAnAttributeTheSourceReadsSkipsTheEntry) {
+  const auto s = build(
+      "dn: cn=g,dc=x\nobjectClass: groupOfNames\ncn: g\nmember:: !!!\n\n"
+      "dn: uid=b,dc=x\nobjectClass: inetOrgPerson\nuid:: !!!\ncn: B\n\n"
+      "dn: uid=c,dc=x\nobjectClass: inetOrgPerson\nuid: c\nleaver:: !!!\n",
+      [] {
+        LdifSourceOptions o;
+        o.users.filter = "(&(objectClass=inetOrgPerson)(!(leaver=TRUE)))";
+        return o;
+      }());
+  EXPECT_TRUE(s.groups.empty());
+  EXPECT_TRUE(s.users.empty());
+  EXPECT_EQ(s.malformed_entries, 3u);
+  EXPECT_EQ(s.ignored_values, 0u);
+}
+
 TEST(LdifSourceTest, UnparsableRecordsAndDuplicateIdsCountAsMalformed) {
   const auto s = build(
       "dn: uid=a,dc=x\nobjectClass: inetOrgPerson\nuid: a\nentryUUID: same\n\n"

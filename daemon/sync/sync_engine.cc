@@ -194,6 +194,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
     snap->source = source->name();
     read_before += snap->users.size() + snap->groups.size();
     outcome.malformed_entries += snap->malformed_entries;
+    outcome.ignored_values += snap->ignored_values;
     snapshots.push_back(std::move(*snap));
   }
   outcome.entries_read = read_before;

@@ -49,6 +49,7 @@ struct SyncOutcome {
   std::map<std::string, std::string> source_errors;  // source -> error; its grants were kept
   std::size_t entries_read = 0;
   std::size_t malformed_entries = 0;
+  std::size_t ignored_values = 0;  // undecodable values in attributes no source reads
   // Where the pass spent its time (read: every source; map: mapping + diff, and writing the
   // users when they were streamed; apply: the rest of the store's work), and how many users
   // the mapping reused unchanged from the previous pass.

@@ -31,6 +31,7 @@ void print_sync_outcome(std::ostream& out, const SyncOutcome& o) {
   if (!o.diff.users.empty()) out << '\n';
   out << "entries read: " << o.entries_read;
   if (o.malformed_entries) out << " (" << o.malformed_entries << " malformed, skipped)";
+  if (o.ignored_values) out << " (" << o.ignored_values << " unreadable values ignored)";
   out << "\nchanges: " << o.diff.summary() << '\n';
   for (const auto& w : o.warnings)
     out << "warning: " << (w.rule.empty() ? "" : "rule '" + w.rule + "': ") << w.message << '\n';
@@ -67,6 +68,7 @@ std::string sync_outcome_json(const SyncOutcome& o) {
   if (o.revision) root.set("revision", o.revision->number);
   root.set("entries_read", o.entries_read);
   root.set("malformed_entries", o.malformed_entries);
+  root.set("ignored_values", o.ignored_values);
   root.set("summary", o.diff.summary());
   root.set("grants_added", o.diff.grants_added);
   root.set("grants_removed", o.diff.grants_removed);
