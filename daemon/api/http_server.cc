@@ -250,7 +250,14 @@ void ApiServer::stop() {
   if (stopped_) return;
   stopped_ = true;
   try {
-    if (server_) server_->stop();  // no new connections
+    if (server_) {
+      server_->stop();  // no new connections
+      // TCPServer::stop() leaves the socket listening (the kernel would still complete and queue
+      // connections nobody accepts); close it, so that the port is free again at once, e.g.
+      // for the server a reload starts on the same address.
+      Poco::Net::ServerSocket listener = server_->socket();
+      listener.close();
+    }
     if (connections_) connections_->abort_all();
     if (pool_) pool_->joinAll();
   } catch (...) {

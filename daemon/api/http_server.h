@@ -36,8 +36,8 @@ class ApiServer {
 
   std::uint16_t port() const { return port_; }  // the bound port (useful with port 0)
   bool tls() const { return tls_; }
-  // Stops accepting, aborts open connections and joins the worker threads (well under a
-  // second). Idempotent.
+  // Stops accepting, closes the listening socket (its port is free when this returns), aborts
+  // open connections and joins the worker threads (well under a second). Idempotent.
   void stop();
 
  private:
