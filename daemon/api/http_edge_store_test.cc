@@ -100,6 +100,46 @@ class RawSocket {
   bool connected_ = false;
 };
 
+// A socket bound to 127.0.0.1:port (0: any) with SO_REUSEADDR and SO_REUSEPORT, as a process
+// trying to share or squat the daemon's port would make it; listening when `listen`. Closed on
+// destruction. fd() is -1 (and error() the errno) when bind or listen failed.
+class ReusePortSocket {
+ public:
+  ReusePortSocket(std::uint16_t port, bool listen) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        (listen && ::listen(fd, 16) != 0)) {
+      error_ = errno;
+      ::close(fd);
+      return;
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    fd_ = fd;
+  }
+  ~ReusePortSocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ReusePortSocket(const ReusePortSocket&) = delete;
+  ReusePortSocket& operator=(const ReusePortSocket&) = delete;
+  int fd() const { return fd_; }
+  int error() const { return error_; }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int error_ = 0;
+  std::uint16_t port_ = 0;
+};
+
 // One HTTP response parsed out of raw bytes.
 struct RawResponse {
   int status = 0;
@@ -181,6 +221,28 @@ TEST_F(HttpEdgeTest, StoppedServerClosesItsListeningSocket) {
   // for nobody); closed, the port refuses it.
   RawSocket probe(port);
   EXPECT_FALSE(probe.connected());
+}
+
+TEST_F(HttpEdgeTest, ListenerCannotBeSharedThroughSoReusePort) {
+  auto server = start();
+  ASSERT_TRUE(server);
+  // Poco's bind(address, true) set SO_REUSEPORT, so this bind succeeded and the kernel handed
+  // the hijacker a share of the connections.
+  ReusePortSocket hijacker(server->port(), /*listen=*/true);
+  EXPECT_EQ(hijacker.fd(), -1);
+  EXPECT_EQ(hijacker.error(), EADDRINUSE) << std::strerror(hijacker.error());
+}
+
+TEST_F(HttpEdgeTest, PortAnotherSocketListensOnIsAClearStartError) {
+  ReusePortSocket squatter(0, /*listen=*/true);
+  ASSERT_GE(squatter.fd(), 0) << std::strerror(squatter.error());
+  HttpConfig http;
+  http.listen = "127.0.0.1:" + std::to_string(squatter.port());
+  auto server = ApiServer::start(http, *ctx_);
+  ASSERT_FALSE(server) << "started beside a socket already listening on " << http.listen;
+  EXPECT_EQ(server.error().code, "http.address_in_use");
+  EXPECT_NE(server.error().message.find(http.listen), std::string::npos) << server.error().message;
+  EXPECT_NE(server.error().message.find("in use"), std::string::npos) << server.error().message;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
 #include <istream>
 #include <mutex>
@@ -188,6 +189,24 @@ Result<Poco::Net::Context::Ptr> make_tls_context(const HttpConfig& http) {
   }
 }
 
+// Binds with SO_REUSEADDR (a restart may bind past connections left in TIME_WAIT) but never
+// SO_REUSEPORT, which would let any process of the same user bind the same address beside this
+// one and take a share of its connections, Authorization headers included. A busy address is
+// the error "http.address_in_use" naming it.
+Result<void> bind_exclusively(Poco::Net::ServerSocket& socket,
+                              const Poco::Net::SocketAddress& address, const std::string& listen) {
+  try {
+    socket.bind(address, /*reuseAddress=*/true, /*reusePort=*/false);
+    return {};
+  } catch (const Poco::Exception& e) {
+    if (e.code() == EADDRINUSE) {
+      return fail("http.address_in_use",
+                  "cannot listen on " + listen + ": the address is already in use");
+    }
+    return fail("http.listen", "cannot listen on " + listen + ": " + e.displayText());
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiContext& ctx) {
@@ -205,11 +224,15 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiC
       auto tls = make_tls_context(http);
       if (!tls) return std::unexpected(tls.error());
       Poco::Net::SecureServerSocket secure(*tls);
-      secure.bind(address, true);
+      if (auto bound = bind_exclusively(secure, address, http.listen); !bound) {
+        return std::unexpected(bound.error());
+      }
       secure.listen(backlog);
       socket = secure;
     } else {
-      socket.bind(address, true);
+      if (auto bound = bind_exclusively(socket, address, http.listen); !bound) {
+        return std::unexpected(bound.error());
+      }
       socket.listen(backlog);
     }
     s->port_ = socket.address().port();

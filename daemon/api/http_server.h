@@ -29,8 +29,9 @@ class HttpConnections;
 
 class ApiServer {
  public:
-  // Binds and starts serving. `http` is copied; `ctx` (and what it refers to) must outlive the
-  // server. Fails (never throws) on a bad address, a busy port, or unusable TLS files.
+  // Binds (exclusively: no SO_REUSEPORT, so no other socket can share the port) and starts
+  // serving. `http` is copied; `ctx` (and what it refers to) must outlive the server. Fails
+  // (never throws) on a bad address, a busy port ("http.address_in_use"), or unusable TLS files.
   static Result<std::unique_ptr<ApiServer>> start(const HttpConfig& http, ApiContext& ctx);
   ~ApiServer();  // stops
 
