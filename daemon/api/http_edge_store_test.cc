@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <Poco/JSON/Parser.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <chrono>
@@ -157,7 +160,7 @@ struct RawResponse {
 };
 
 // Splits raw bytes into the responses they hold (each framed by Content-Length).
-[[maybe_unused]] std::vector<RawResponse> responses_in(const std::string& raw) {
+std::vector<RawResponse> responses_in(const std::string& raw) {
   std::vector<RawResponse> out;
   std::size_t at = 0;
   while (at < raw.size()) {
@@ -187,6 +190,21 @@ class HttpEdgeTest : public ::testing::Test {
     handoffs_ = std::make_unique<HandoffService>(holder_, *tickets_, *audit_, clock_, random_);
     ctx_ = std::make_unique<ApiContext>(ApiContext{holder_, clients_, *handoffs_, *audit_, metrics_,
                                                    clock_, nullptr, [] { return Result<void>{}; }});
+    // Error-level log lines are captured: nothing a client sends may produce one.
+    errors_->set_level(spdlog::level::err);
+    previous_logger_ = spdlog::default_logger();
+    auto logger = std::make_shared<spdlog::logger>("edge-test", errors_);
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+    HttpConfig http;
+    http.max_body_bytes = 4096;
+    http.threads = 4;
+    server_ = start(http);
+    ASSERT_TRUE(server_);
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+    spdlog::set_default_logger(previous_logger_);
   }
 
   // Starts a server on 127.0.0.1 (a free port unless given).
@@ -195,6 +213,52 @@ class HttpEdgeTest : public ::testing::Test {
     auto server = ApiServer::start(http, *ctx_);
     EXPECT_TRUE(server) << server.error().message;
     return server ? std::move(*server) : nullptr;
+  }
+
+  // The whole exchange of one connection: `bytes` sent at once, then everything the server
+  // sends until it closes (or 8 s pass: `closed` false).
+  struct Exchange {
+    std::string raw;
+    bool closed = false;
+    std::vector<RawResponse> responses;
+  };
+  Exchange exchange(const std::string& bytes) {
+    RawSocket s(server_->port());
+    EXPECT_TRUE(s.connected());
+    s.send(bytes);
+    Exchange e;
+    e.closed = s.read_to_close(e.raw, std::chrono::seconds(8));
+    e.responses = responses_in(e.raw);
+    return e;
+  }
+  // The request was refused on its own: one JSON error, the connection closed after it (so
+  // nothing sent after the refused request was read as another request).
+  static void expect_refused(const Exchange& e, int status, const std::string& code) {
+    ASSERT_EQ(e.responses.size(), 1u) << e.raw;
+    EXPECT_EQ(e.responses[0].status, status) << e.raw;
+    EXPECT_EQ(e.responses[0].error_code(), code) << e.raw;
+    EXPECT_NE(e.responses[0].head.find("Connection: Close"), std::string::npos) << e.raw;
+    EXPECT_TRUE(e.closed) << "the connection stayed open: " << e.raw;
+  }
+  void expect_no_error_logs() {
+    const auto lines = errors_->last_formatted();
+    EXPECT_TRUE(lines.empty()) << lines.front();
+  }
+
+  // A complete request with a visible effect: the site issues a ticket (audited).
+  std::string issue_request() {
+    const std::string body =
+        fmt::format(R"({{"user":"alice","institution":"100002","mfa":false,"auth_time":{}}})",
+                    unix_seconds(clock_.now()) - 10);
+    return fmt::format(
+        "POST /v1/handoffs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer mat-site:{}\r\n"
+        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        kSiteSecret, body.size(), body);
+  }
+  std::size_t issued() {
+    AuditQuery q;
+    q.action = "issue";
+    return audit_->query(q)->size();
   }
 
   TempDir dir_;
@@ -208,6 +272,10 @@ class HttpEdgeTest : public ::testing::Test {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<HandoffService> handoffs_;
   std::unique_ptr<ApiContext> ctx_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> errors_ =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  std::shared_ptr<spdlog::logger> previous_logger_;
+  std::unique_ptr<ApiServer> server_;
 };
 
 // --- Who may listen on the port -------------------------------------------------------------
@@ -243,6 +311,161 @@ TEST_F(HttpEdgeTest, PortAnotherSocketListensOnIsAClearStartError) {
   EXPECT_EQ(server.error().code, "http.address_in_use");
   EXPECT_NE(server.error().message.find(http.listen), std::string::npos) << server.error().message;
   EXPECT_NE(server.error().message.find("in use"), std::string::npos) << server.error().message;
+}
+
+// --- Request framing (RFC 9112 §6) ------------------------------------------------------------
+
+// What a site may send ahead of a smuggled request: the head of a POST the edge must refuse.
+constexpr char kPostHead[] = "POST /v1/handoffs HTTP/1.1\r\nHost: x\r\n";
+
+TEST_F(HttpEdgeTest, IssueRequestOfTheseTestsWorksWhenFramedPlainly) {
+  Exchange e =
+      exchange(issue_request() + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  ASSERT_GE(e.responses.size(), 2u) << e.raw;
+  EXPECT_EQ(e.responses[0].status, 201) << e.raw;
+  EXPECT_EQ(e.responses[1].status, 200) << e.raw;
+  EXPECT_EQ(issued(), 1u);
+}
+
+TEST_F(HttpEdgeTest, TwoContentLengthsAreRejectedNotSmuggled) {
+  // The first Content-Length (0) won: the rest, a whole request, was then executed as the next.
+  const std::string smuggled = issue_request();
+  Exchange e = exchange(std::string(kPostHead) + "Content-Length: 0\r\nContent-Length: " +
+                        std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+  expect_refused(e, 400, "bad_framing");
+  EXPECT_EQ(issued(), 0u);
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, IdenticalContentLengthsAreRejectedToo) {
+  Exchange e = exchange(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+      "Content-Length: 0\r\n\r\n");
+  expect_refused(e, 400, "bad_framing");
+}
+
+TEST_F(HttpEdgeTest, ContentLengthThatIsNotPlainDecimalIsRejectedBeforeAuthentication) {
+  for (const char* value :
+       {"abc", "+5", "-5", "0x5", "5, 5", "5 5", "", "1e3", "99999999999999999999"}) {
+    SCOPED_TRACE(std::string("Content-Length: ") + value);
+    // No Authorization: the framing is refused before the caller is (400, not 401).
+    Exchange e = exchange(std::string(kPostHead) + "Content-Length: " + value + "\r\n\r\n{}" +
+                          "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect_refused(e, 400, "bad_framing");
+  }
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, ChunkedWithANonNumericContentLengthIs400Not500) {
+  // Was a 500 and an error-level log line, unauthenticated.
+  Exchange e = exchange(std::string(kPostHead) +
+                        "Transfer-Encoding: chunked\r\nContent-Length: abc\r\n\r\n0\r\n\r\n");
+  expect_refused(e, 400, "bad_framing");
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, TransferEncodingWithContentLengthIsRejectedNotSmuggled) {
+  // Chunked won over Content-Length: the empty chunked body ended early and the request behind
+  // it (inside the Content-Length a proxy would have honoured) was executed.
+  const std::string smuggled = issue_request();
+  const std::string body = "0\r\n\r\n" + smuggled;
+  Exchange e = exchange(std::string(kPostHead) + "Authorization: Bearer mat-site:" + kSiteSecret +
+                        "\r\nContent-Length: " + std::to_string(body.size()) +
+                        "\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+  expect_refused(e, 400, "bad_framing");
+  EXPECT_EQ(issued(), 0u);
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, UnknownTransferEncodingIsRefusedNotIgnoredInFavourOfContentLength) {
+  const std::string smuggled = issue_request();
+  {
+    // An unknown coding was ignored and Content-Length (0) framed the request instead.
+    Exchange e = exchange(std::string(kPostHead) +
+                          "Transfer-Encoding: x-custom\r\nContent-Length: 0\r\n\r\n" + smuggled);
+    expect_refused(e, 400, "bad_framing");
+  }
+  struct Case {
+    const char* coding;
+    int status;
+    const char* code;
+  };
+  for (const Case& c :
+       {Case{"gzip", 400, "bad_framing"}, Case{"identity", 400, "bad_framing"},
+        Case{"chunked, gzip", 400, "bad_framing"}, Case{"chunked, chunked", 400, "bad_framing"},
+        Case{"chunked,", 400, "bad_framing"},
+        Case{"gzip, chunked", 501, "unsupported_transfer_coding"}}) {
+    SCOPED_TRACE(std::string("Transfer-Encoding: ") + c.coding);
+    Exchange e = exchange(std::string(kPostHead) + "Transfer-Encoding: " + c.coding +
+                          "\r\n\r\n0\r\n\r\n" + smuggled);
+    expect_refused(e, c.status, c.code);
+  }
+  {
+    SCOPED_TRACE("HTTP/1.0 with Transfer-Encoding");
+    Exchange e = exchange(
+        "POST /v1/handoffs HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "0\r\n\r\n" +
+        smuggled);
+    expect_refused(e, 400, "bad_framing");
+  }
+  EXPECT_EQ(issued(), 0u);
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, MalformedChunkedBodyIsRejectedNotSmuggled) {
+  const std::string site = std::string("Authorization: Bearer mat-site:") + kSiteSecret + "\r\n";
+  const std::string head = std::string(kPostHead) + site +
+                           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string smuggled = issue_request();
+  for (const std::string& body : {
+           smuggled,  // not a chunk size: the body ended there, the rest was the next request
+           "5\r\n{\"a\":XX0\r\n\r\n" + smuggled,   // chunk data not followed by CRLF
+           "2\n{}\r\n0\r\n\r\n" + smuggled,        // a bare LF
+           "2 x\r\n{}\r\n0\r\n\r\n" + smuggled,    // junk after the size
+           "FFFFFFFFFFFFFFFFFFFF\r\n" + smuggled,  // a size beyond any integer
+           "0\r\nno colon\r\n\r\n" + smuggled,     // a malformed trailer
+       }) {
+    SCOPED_TRACE(body.substr(0, 24));
+    Exchange e = exchange(head + body);
+    expect_refused(e, 400, "bad_framing");
+  }
+  EXPECT_EQ(issued(), 0u);
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, WellFormedChunkedBodyWithExtensionsAndTrailersIsServed) {
+  const std::string body =
+      fmt::format(R"({{"user":"alice","institution":"100002","mfa":false,"auth_time":{}}})",
+                  unix_seconds(clock_.now()) - 10);
+  const std::string half = body.substr(0, 10);
+  const std::string rest = body.substr(10);
+  Exchange e =
+      exchange(std::string(kPostHead) + "Authorization: Bearer mat-site:" + kSiteSecret +
+               "\r\nContent-Type: application/json\r\nTransfer-Encoding: Chunked\r\nConnection: "
+               "close\r\n\r\n" +
+               fmt::format("{:x};name=value\r\n{}\r\n{:X}\r\n{}\r\n0\r\nX-Trailer: t\r\n\r\n",
+                           half.size(), half, rest.size(), rest));
+  ASSERT_EQ(e.responses.size(), 1u) << e.raw;
+  EXPECT_EQ(e.responses[0].status, 201) << e.raw;
+  EXPECT_EQ(issued(), 1u);
+}
+
+TEST_F(HttpEdgeTest, MalformedRequestHeadIsRejectedNotReinterpreted) {
+  for (const std::string& bytes : {
+           // Whitespace before the colon: a proxy may not see a Content-Length here.
+           std::string(kPostHead) + "Content-Length : 5\r\n\r\nhello",
+           // Obsolete line folding.
+           std::string(kPostHead) + "X-Note: a\r\n Content-Length: 5\r\n\r\nhello",
+           // Bare LF line ends.
+           std::string("GET /healthz HTTP/1.1\nHost: x\n\n"),
+           // Two Host fields.
+           std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"),
+       }) {
+    SCOPED_TRACE(bytes.substr(0, 60));
+    Exchange e = exchange(bytes + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect_refused(e, 400, "malformed_request");
+  }
+  expect_no_error_logs();
 }
 
 }  // namespace
