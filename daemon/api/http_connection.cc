@@ -596,11 +596,12 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
     return false;
   }
 
-  // Answers a refusal (if any), then closes.
+  // Answers a refusal (if any), then closes: after lingering, unless the client was too slow
+  // (lingering would only hold the thread longer for it).
   bool stop(const Stop& why) {
     if (why.refusal) {
       refuse(*why.refusal);
-      linger();
+      if (why.refusal->status != 408) linger();
     }
     return false;
   }

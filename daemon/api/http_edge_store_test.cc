@@ -13,9 +13,11 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -466,6 +468,111 @@ TEST_F(HttpEdgeTest, MalformedRequestHeadIsRejectedNotReinterpreted) {
     expect_refused(e, 400, "malformed_request");
   }
   expect_no_error_logs();
+}
+
+// --- Slow and idle clients ------------------------------------------------------------------
+
+// Sends `bytes` one byte per `every` to each socket on a thread of its own, until done or
+// stopped (sends to a socket the server closed just fail).
+class Dribbler {
+ public:
+  Dribbler(std::vector<RawSocket*> sockets, std::string bytes, std::chrono::milliseconds every)
+      : thread_([this, sockets, bytes, every] {
+          for (std::size_t i = 0; i < bytes.size() && !stop_; ++i) {
+            for (RawSocket* s : sockets) s->send(bytes.substr(i, 1));
+            std::this_thread::sleep_for(every);
+          }
+        }) {}
+  ~Dribbler() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST_F(HttpEdgeTest, SlowlorisClientsAreCutOffAndAWellBehavedClientIsServed) {
+  // Twice as many slow clients as worker threads, each sending its head one byte every 200 ms
+  // (a 40 s head). Each recv() returned well within any per-read timeout, so they held every
+  // thread for as long as they liked.
+  HttpConfig http;
+  http.threads = 2;
+  http.idle_timeout_seconds = 60;
+  http.request_timeout_seconds = 1;
+  auto server = start(http);
+  ASSERT_TRUE(server);
+  std::vector<std::unique_ptr<RawSocket>> slow;
+  std::vector<RawSocket*> raw;
+  for (int i = 0; i < 4; ++i) {
+    slow.push_back(std::make_unique<RawSocket>(server->port()));
+    raw.push_back(slow.back().get());
+  }
+  Dribbler dribbler(raw, "GET /healthz HTTP/1.1\r\nX-Slow: " + std::string(200, 'a'),
+                    std::chrono::milliseconds(200));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // they come first
+
+  const auto start = Clock::now();
+  RawSocket good(server->port());
+  good.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string answer;
+  good.read_to_close(answer, std::chrono::seconds(20));
+  const auto waited = Clock::now() - start;
+  auto responses = responses_in(answer);
+  ASSERT_EQ(responses.size(), 1u) << answer;
+  EXPECT_EQ(responses[0].status, 200);
+  // Served once the slow ones' 1 s deadlines have freed the threads (about 2 s); generous.
+  EXPECT_LT(waited, std::chrono::seconds(10));
+
+  for (auto& s : slow) {
+    std::string got;
+    EXPECT_TRUE(s->read_to_close(got, std::chrono::seconds(10))) << "still open";
+    auto r = responses_in(got);
+    ASSERT_EQ(r.size(), 1u) << got;
+    EXPECT_EQ(r[0].status, 408);
+    EXPECT_EQ(r[0].error_code(), "request_timeout");
+  }
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, SlowBodyIsCutOffAtTheDeadline) {
+  HttpConfig http;
+  http.threads = 2;
+  http.idle_timeout_seconds = 60;
+  http.request_timeout_seconds = 1;
+  auto server = start(http);
+  ASSERT_TRUE(server);
+  RawSocket s(server->port());
+  s.send(std::string(kPostHead) + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n");
+  Dribbler dribbler({&s}, std::string(100, ' '), std::chrono::milliseconds(200));  // 20 s
+  const auto start = Clock::now();
+  std::string got;
+  EXPECT_TRUE(s.read_to_close(got, std::chrono::seconds(10))) << "still open";
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  auto r = responses_in(got);
+  ASSERT_EQ(r.size(), 1u) << got;
+  EXPECT_EQ(r[0].status, 408);
+  EXPECT_EQ(r[0].error_code(), "request_timeout");
+}
+
+TEST_F(HttpEdgeTest, ConnectionsThatSendNothingAreClosedAfterTheIdleTimeout) {
+  HttpConfig http;
+  http.threads = 1;
+  http.idle_timeout_seconds = 1;
+  auto server = start(http);
+  ASSERT_TRUE(server);
+  RawSocket idle(server->port());
+  std::string got;
+  EXPECT_TRUE(idle.read_to_close(got, std::chrono::seconds(10))) << "still open";
+  EXPECT_TRUE(got.empty()) << got;  // nothing was asked, nothing is answered
+  RawSocket good(server->port());
+  good.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string answer;
+  good.read_to_close(answer, std::chrono::seconds(10));
+  auto r = responses_in(answer);
+  ASSERT_EQ(r.size(), 1u) << answer;
+  EXPECT_EQ(r[0].status, 200);
 }
 
 }  // namespace

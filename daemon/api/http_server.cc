@@ -146,8 +146,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiC
     EdgeLimits limits;
     limits.max_body_bytes = http.max_body_bytes;
     limits.idle_timeout = std::chrono::seconds(std::max(1, http.idle_timeout_seconds));
-    limits.head_timeout = limits.idle_timeout;
-    limits.body_timeout = limits.idle_timeout;
+    limits.head_timeout = std::chrono::seconds(std::max(1, http.request_timeout_seconds));
+    limits.body_timeout = limits.head_timeout;
     s->pool_ = std::make_unique<Poco::ThreadPool>(1, threads + 1);
     s->connections_ = std::make_shared<HttpConnections>();
     EdgeHandler handler = [router = s->router_.get(), &ctx, max = http.max_body_bytes](
