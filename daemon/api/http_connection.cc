@@ -2,6 +2,7 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServerConnection.h>
 #include <fmt/format.h>
@@ -24,16 +25,27 @@
 
 namespace trustgate {
 
-bool HttpConnections::add(int fd) {
+HttpConnections::Admission HttpConnections::add(int fd, const std::string& peer, int cap) {
   std::lock_guard lock(mutex_);
-  if (stopped_) return false;
-  fds_.insert(fd);
-  return true;
+  if (stopped_) return Admission::kStopping;
+  int& open = per_peer_[peer];
+  if (cap > 0 && open >= cap) {
+    if (open == 0) per_peer_.erase(peer);
+    return Admission::kOverCap;
+  }
+  ++open;
+  fds_.emplace(fd, peer);
+  return Admission::kAdmitted;
 }
 
 void HttpConnections::remove(int fd) {
   std::lock_guard lock(mutex_);
-  fds_.erase(fd);
+  const auto it = fds_.find(fd);
+  if (it == fds_.end()) return;
+  if (auto peer = per_peer_.find(it->second); peer != per_peer_.end() && --peer->second <= 0) {
+    per_peer_.erase(peer);
+  }
+  fds_.erase(it);
 }
 
 void HttpConnections::abort_all() {
@@ -42,7 +54,7 @@ void HttpConnections::abort_all() {
   // The plain shutdown(2), not the socket object's (for TLS that would run SSL_shutdown on
   // another thread's SSL object): it wakes the blocked poll()/recv() with end-of-stream. The
   // fd is still open: a connection removes itself before its socket closes.
-  for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+  for (const auto& [fd, peer] : fds_) ::shutdown(fd, SHUT_RDWR);
 }
 
 namespace {
@@ -340,7 +352,30 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
 
   void run() override {
     const int fd = socket().impl()->sockfd();
-    if (!connections_->add(fd)) return;
+    std::string peer;
+    int cap = limits_.max_connections_per_client;
+    try {
+      const Poco::Net::IPAddress host = socket().peerAddress().host();
+      peer = host.toString();
+      if (host.isLoopback() && !limits_.cap_loopback) cap = 0;
+    } catch (...) {
+      return;  // already disconnected
+    }
+    switch (connections_->add(fd, peer, cap)) {
+      case HttpConnections::Admission::kAdmitted:
+        break;
+      case HttpConnections::Admission::kStopping:
+        return;
+      case HttpConnections::Admission::kOverCap:
+        spdlog::debug("http: refused a connection from {}: {} already open", peer, cap);
+        try {
+          send(error_response(503, "too_many_connections",
+                              fmt::format("at most {} connections per client address", cap)),
+               false, false);
+        } catch (...) {
+        }
+        return;
+    }
     try {
       serve();
     } catch (...) {

@@ -24,9 +24,9 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include "daemon/api/api_types.h"
@@ -39,17 +39,26 @@ struct EdgeLimits {
   std::chrono::milliseconds head_timeout{10'000};  // the whole head, from its first byte
   std::chrono::milliseconds body_timeout{10'000};  // the whole body, from the end of the head
   int max_requests = 1000;                         // per connection; 0: unlimited
+  // Concurrent connections per peer IP address (0: no cap), so that one host cannot hold every
+  // worker thread; a connection over it is answered 503 too_many_connections and closed.
+  // Loopback peers are capped only with cap_loopback: every local client (and a local reverse
+  // proxy) shares 127.0.0.1, so a cap there caps all of them together.
+  int max_connections_per_client = 0;
+  bool cap_loopback = false;
 };
 
 // Answers one request whose framing was accepted. `body_too_large`: the body exceeds
 // max_body_bytes and was not read (request.body is empty); answer 413. Must not throw.
 using EdgeHandler = std::function<ApiResponse(ApiRequest request, bool body_too_large)>;
 
-// The open connections of one server, so that stopping it can abort them. Thread-safe.
+// The open connections of one server, so that stopping it can abort them, and their count per
+// peer address. Thread-safe.
 class HttpConnections {
  public:
-  // Registers a connection's socket; false when the server is stopping (then do not serve).
-  bool add(int fd);
+  enum class Admission { kAdmitted, kStopping, kOverCap };
+  // Registers a connection's socket under its peer's address; refused (and not registered) when
+  // the server is stopping or the peer already has `cap` connections (0: no cap).
+  Admission add(int fd, const std::string& peer, int cap);
   void remove(int fd);
   // Refuses new connections and shuts down the sockets of the open ones (their threads see
   // end-of-stream and return).
@@ -57,8 +66,9 @@ class HttpConnections {
 
  private:
   std::mutex mutex_;
-  std::set<int> fds_;     // GUARDED_BY(mutex_)
-  bool stopped_ = false;  // GUARDED_BY(mutex_)
+  std::map<int, std::string> fds_;       // fd -> peer address; GUARDED_BY(mutex_)
+  std::map<std::string, int> per_peer_;  // open connections per peer; GUARDED_BY(mutex_)
+  bool stopped_ = false;                 // GUARDED_BY(mutex_)
 };
 
 class HttpConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {

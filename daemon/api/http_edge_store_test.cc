@@ -42,7 +42,7 @@ class RawSocket {
       sockaddr_in from{};
       from.sin_family = AF_INET;
       ::inet_pton(AF_INET, source, &from.sin_addr);
-      ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
+      bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0;
     }
     sockaddr_in to{};
     to.sin_family = AF_INET;
@@ -57,6 +57,7 @@ class RawSocket {
   RawSocket& operator=(const RawSocket&) = delete;
 
   bool connected() const { return connected_; }
+  bool bound() const { return bound_; }  // to the source address asked for
   // false once the peer has closed or reset the connection.
   bool send(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
@@ -103,6 +104,7 @@ class RawSocket {
  private:
   int fd_ = -1;
   bool connected_ = false;
+  bool bound_ = false;
 };
 
 // A socket bound to 127.0.0.1:port (0: any) with SO_REUSEADDR and SO_REUSEPORT, as a process
@@ -573,6 +575,50 @@ TEST_F(HttpEdgeTest, ConnectionsThatSendNothingAreClosedAfterTheIdleTimeout) {
   auto r = responses_in(answer);
   ASSERT_EQ(r.size(), 1u) << answer;
   EXPECT_EQ(r[0].status, 200);
+}
+
+TEST_F(HttpEdgeTest, OneClientAddressCannotHoldEveryWorkerThread) {
+  // Deadlines long enough not to matter here: only the cap frees the threads.
+  HttpConfig http;
+  http.threads = 4;
+  http.idle_timeout_seconds = 60;
+  http.request_timeout_seconds = 60;
+  http.max_connections_per_client = 2;
+  auto server = start(http);
+  ASSERT_TRUE(server);
+  // Four connections from 127.0.0.2 (one client address) start a request and stall.
+  std::vector<std::unique_ptr<RawSocket>> hogs;
+  for (int i = 0; i < 4; ++i) {
+    hogs.push_back(std::make_unique<RawSocket>(server->port(), "127.0.0.2"));
+    ASSERT_TRUE(hogs.back()->bound() && hogs.back()->connected());
+    hogs.back()->send("G");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // they come first
+
+  // Another address is served at once (without the cap: only after 60 s).
+  const auto start = Clock::now();
+  RawSocket good(server->port());
+  good.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string answer;
+  good.read_to_close(answer, std::chrono::seconds(20));
+  auto r = responses_in(answer);
+  ASSERT_EQ(r.size(), 1u) << answer;
+  EXPECT_EQ(r[0].status, 200);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+
+  // Two of the four were refused at once; the other two still wait for their requests.
+  int refused = 0;
+  for (auto& hog : hogs) {
+    std::string got;
+    if (!hog->read_to_close(got, std::chrono::seconds(2))) continue;
+    auto answers = responses_in(got);
+    ASSERT_EQ(answers.size(), 1u) << got;
+    EXPECT_EQ(answers[0].status, 503);
+    EXPECT_EQ(answers[0].error_code(), "too_many_connections");
+    ++refused;
+  }
+  EXPECT_EQ(refused, 2);
+  expect_no_error_logs();
 }
 
 }  // namespace

@@ -148,6 +148,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiC
     limits.idle_timeout = std::chrono::seconds(std::max(1, http.idle_timeout_seconds));
     limits.head_timeout = std::chrono::seconds(std::max(1, http.request_timeout_seconds));
     limits.body_timeout = limits.head_timeout;
+    if (http.max_connections_per_client > 0) {
+      limits.max_connections_per_client = http.max_connections_per_client;
+      limits.cap_loopback = true;
+    } else {  // automatic: half the threads per remote address, loopback peers uncapped
+      limits.max_connections_per_client = std::max(1, threads / 2);
+      limits.cap_loopback = false;
+    }
     s->pool_ = std::make_unique<Poco::ThreadPool>(1, threads + 1);
     s->connections_ = std::make_shared<HttpConnections>();
     EdgeHandler handler = [router = s->router_.get(), &ctx, max = http.max_body_bytes](

@@ -8,7 +8,8 @@
 // (target 16 KiB, field name 256 B, value 8 KiB, 100 fields, head 64 KiB) -> 431, malformed ->
 // 400, ambiguous framing -> 400 bad_framing; HttpConfig::threads worker threads,
 // max_connections queued, idle_timeout_seconds for waiting for a request, request_timeout_seconds
-// for reading its head, then its body (each in total, not per read). Plain HTTP is refused on a
+// for reading its head, then its body (each in total, not per read), max_connections_per_client
+// per peer address (503 beyond). Plain HTTP is refused on a
 // non-loopback address: use TLS. Every response carries Cache-Control: no-store.
 #include <cstdint>
 #include <memory>
