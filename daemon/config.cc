@@ -4,7 +4,7 @@
 //   [daemon]    database log_level sync_interval batch_millis
 //   [safety]    max_grant_removals max_grant_removal_share
 //   [http]      listen tls_cert tls_key tls_client_ca require_client_cert max_body_bytes
-//               max_connections idle_timeout threads
+//               max_connections idle_timeout request_timeout threads max_connections_per_client
 //   [handoff]   ttl_seconds (1..300)
 //   [[source]]  name type(ldif|ldap|ad) path url start_tls bind_dn bind_password_file
 //               sasl_external ca_file tls_verify page_size timeout incremental

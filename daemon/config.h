@@ -61,8 +61,12 @@ struct HttpConfig {
   bool require_client_cert = false;
   std::size_t max_body_bytes = 64 * 1024;
   int max_connections = 256;
-  int idle_timeout_seconds = 10;
+  int idle_timeout_seconds = 10;     // waiting for a request (the first, or the next on keep-alive)
+  int request_timeout_seconds = 10;  // reading a request's head, then its body: each in total
   int threads = 8;
+  // Concurrent connections per client IP address. 0: half the threads for remote addresses and
+  // no cap for loopback ones (all local clients share 127.0.0.1); N: N for every address.
+  int max_connections_per_client = 0;
 };
 
 struct HandoffConfig {

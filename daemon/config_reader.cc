@@ -259,7 +259,9 @@ class DocumentReader {
     }
     f.read("max_connections", h.max_connections, 1, 100'000);
     f.read("idle_timeout", h.idle_timeout_seconds, 1, 3600);
+    f.read("request_timeout", h.request_timeout_seconds, 1, 3600);
     f.read("threads", h.threads, 1, 1024);
+    f.read("max_connections_per_client", h.max_connections_per_client, 0, 100'000);
     f.finish();
     record_settings(t, "http");
   }

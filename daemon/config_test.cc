@@ -108,7 +108,9 @@ require_client_cert = true
 max_body_bytes = 1024
 max_connections = 16
 idle_timeout = 5
+request_timeout = 3
 threads = 2
+max_connections_per_client = 1
 
 [handoff]
 ttl_seconds = 60
@@ -243,7 +245,9 @@ TEST_F(ConfigTest, FullValidConfigParsesIntoTheExpectedStructs) {
   EXPECT_EQ(c.http.max_body_bytes, 1024u);
   EXPECT_EQ(c.http.max_connections, 16);
   EXPECT_EQ(c.http.idle_timeout_seconds, 5);
+  EXPECT_EQ(c.http.request_timeout_seconds, 3);
   EXPECT_EQ(c.http.threads, 2);
+  EXPECT_EQ(c.http.max_connections_per_client, 1);
   EXPECT_EQ(c.handoff.ttl_seconds, 60);
 
   ASSERT_EQ(c.sources.size(), 3u);

@@ -1,14 +1,16 @@
 #pragma once
-// The HTTP edge: a Poco HTTPServer on the configured address (plain on loopback, or TLS with
-// optional client certificates), with limits, routing every request through the Router and
-// catching everything so that nothing a client sends can take the daemon down.
+// The HTTP edge: a Poco TCPServer on the configured address (plain on loopback, or TLS with
+// optional client certificates), its connections served by HttpConnection (http_connection.h:
+// strict request parsing and framing, deadlines), every request routed through the Router and
+// everything caught so that nothing a client sends can take the daemon down.
 //
-// Limits: body > HttpConfig::max_body_bytes -> 413; request line/headers beyond Poco's limits
-// (URI 16 KiB, header name 256 B, value 8 KiB, 100 fields) are refused by Poco with 400;
-// HttpConfig::threads worker threads, max_connections queued, idle_timeout_seconds for both
-// reading a request and keep-alive. Plain HTTP is refused on a non-loopback address: use TLS.
-// Every response carries Cache-Control: no-store. Connections are served by HttpConnection
-// (http_connection.h).
+// Limits: body > HttpConfig::max_body_bytes -> 413; a request line or fields beyond the limits
+// (target 16 KiB, field name 256 B, value 8 KiB, 100 fields, head 64 KiB) -> 431, malformed ->
+// 400, ambiguous framing -> 400 bad_framing; HttpConfig::threads worker threads,
+// max_connections queued, idle_timeout_seconds for waiting for a request, request_timeout_seconds
+// for reading its head, then its body (each in total, not per read), max_connections_per_client
+// per peer address (503 beyond). Plain HTTP is refused on a
+// non-loopback address: use TLS. Every response carries Cache-Control: no-store.
 #include <cstdint>
 #include <memory>
 
@@ -29,15 +31,16 @@ class HttpConnections;
 
 class ApiServer {
  public:
-  // Binds and starts serving. `http` is copied; `ctx` (and what it refers to) must outlive the
-  // server. Fails (never throws) on a bad address, a busy port, or unusable TLS files.
+  // Binds (exclusively: no SO_REUSEPORT, so no other socket can share the port) and starts
+  // serving. `http` is copied; `ctx` (and what it refers to) must outlive the server. Fails
+  // (never throws) on a bad address, a busy port ("http.address_in_use"), or unusable TLS files.
   static Result<std::unique_ptr<ApiServer>> start(const HttpConfig& http, ApiContext& ctx);
   ~ApiServer();  // stops
 
   std::uint16_t port() const { return port_; }  // the bound port (useful with port 0)
   bool tls() const { return tls_; }
-  // Stops accepting, aborts open connections and joins the worker threads (well under a
-  // second). Idempotent.
+  // Stops accepting, closes the listening socket (its port is free when this returns), aborts
+  // open connections and joins the worker threads (well under a second). Idempotent.
   void stop();
 
  private:
