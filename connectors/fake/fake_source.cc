@@ -114,6 +114,16 @@ std::size_t FakeSource::snapshot_calls() const {
   return snapshot_calls_;
 }
 
+void FakeSource::reconcile() {
+  std::lock_guard lock(mutex_);
+  ++reconcile_calls_;
+}
+
+std::size_t FakeSource::reconcile_calls() const {
+  std::lock_guard lock(mutex_);
+  return reconcile_calls_;
+}
+
 void FakeSource::changed() {
   ++generation_;
   changed_cv_.notify_all();

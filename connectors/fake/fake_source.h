@@ -45,6 +45,10 @@ class FakeSource : public DirectorySource {
 
   std::size_t snapshot_calls() const;
 
+  // Counts calls (a fake has nothing incremental to drop).
+  void reconcile() override;
+  std::size_t reconcile_calls() const;
+
  private:
   void changed();  // requires mutex_ held; bumps the generation and wakes waiters
 
@@ -55,6 +59,7 @@ class FakeSource : public DirectorySource {
   std::size_t generation_ = 0;           // guarded by mutex_
   std::size_t seen_generation_ = 0;      // guarded by mutex_
   std::size_t snapshot_calls_ = 0;       // guarded by mutex_
+  std::size_t reconcile_calls_ = 0;      // guarded by mutex_
   std::optional<std::string> restored_;  // guarded by mutex_
 };
 

@@ -56,6 +56,7 @@ void SyncLoop::heartbeat() {
 
 void SyncLoop::run(std::stop_token stop) {
   auto next_full = clock_.steady_now();
+  schedule_reconciles(next_full);
   while (!stop.stop_requested()) {
     heartbeat();
     bool due = false;
@@ -64,7 +65,9 @@ void SyncLoop::run(std::stop_token stop) {
       // Wake at least every second so the heartbeat moves and stop is seen promptly.
       wake_.wait_for(lock, stop, std::chrono::seconds(1), [&] { return pending_; });
       if (stop.stop_requested()) break;
-      due = pending_ || clock_.steady_now() >= next_full;
+      const auto now = clock_.steady_now();
+      // A reconcile falls due on its own clock, not only when a pass happens to run.
+      due = pending_ || now >= next_full || now >= next_reconcile();
     }
     if (!due) {
       save_resume_state(false);  // a quiet second: the sources' state may be saved now
@@ -103,24 +106,31 @@ void SyncLoop::checkpoint() {
                  checkpointed.error().message);
 }
 
+void SyncLoop::schedule_reconciles(std::chrono::steady_clock::time_point now) {
+  next_reconcile_.clear();
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    const auto every =
+        i < options_.reconcile.size() ? options_.reconcile[i] : std::chrono::seconds(0);
+    next_reconcile_.push_back(every.count() > 0 ? now + every
+                                                : std::chrono::steady_clock::time_point::max());
+  }
+}
+
+std::chrono::steady_clock::time_point SyncLoop::next_reconcile() const {
+  auto next = std::chrono::steady_clock::time_point::max();
+  for (const auto& t : next_reconcile_) next = std::min(next, t);
+  return next;
+}
+
 void SyncLoop::pass() {
-  // The first pass reads (or resumes) anyway; later passes drop a source's incremental
-  // state for a complete re-read once its reconcile interval has passed.
+  // The first pass reads (or resumes) anyway; a pass at or after a source's reconcile time
+  // drops its incremental state for a complete re-read.
   const auto now = clock_.steady_now();
-  if (next_reconcile_.empty()) {
-    for (std::size_t i = 0; i < sources_.size(); ++i) {
-      const auto every =
-          i < options_.reconcile.size() ? options_.reconcile[i] : std::chrono::seconds(0);
-      next_reconcile_.push_back(every.count() > 0 ? now + every
-                                                  : std::chrono::steady_clock::time_point::max());
-    }
-  } else {
-    for (std::size_t i = 0; i < sources_.size(); ++i) {
-      if (now < next_reconcile_[i]) continue;
-      spdlog::info("source '{}': periodic full reconcile", sources_[i]->name());
-      sources_[i]->reconcile();
-      next_reconcile_[i] = now + options_.reconcile[i];
-    }
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    if (now < next_reconcile_[i]) continue;
+    spdlog::info("source '{}': periodic full reconcile", sources_[i]->name());
+    sources_[i]->reconcile();
+    next_reconcile_[i] = now + options_.reconcile[i];
   }
   {
     std::lock_guard lock(mutex_);

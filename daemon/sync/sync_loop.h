@@ -57,6 +57,9 @@ class SyncLoop {
   void save_resume_state(bool now);
   // The store's checkpoint, after a write it leaves in its log (see Store::checkpoint).
   void checkpoint();
+  // Sets every source's first reconcile one interval after `now`; the earliest of them.
+  void schedule_reconciles(std::chrono::steady_clock::time_point now);
+  std::chrono::steady_clock::time_point next_reconcile() const;
 
   SyncEngine& engine_;
   std::vector<DirectorySource*> sources_;
@@ -68,9 +71,10 @@ class SyncLoop {
   std::condition_variable_any wake_;
   bool pending_ = false;  // GUARDED_BY(mutex_): a change or trigger awaits a pass
   SyncStatus status_;     // GUARDED_BY(mutex_)
-  std::chrono::steady_clock::time_point heartbeat_;                    // GUARDED_BY(mutex_)
-  std::vector<std::chrono::steady_clock::time_point> next_reconcile_;  // loop thread only
-  std::chrono::steady_clock::time_point last_state_save_{};            // loop thread only
+  std::chrono::steady_clock::time_point heartbeat_;  // GUARDED_BY(mutex_)
+  // When each source's next reconcile is due (max: never); loop thread only.
+  std::vector<std::chrono::steady_clock::time_point> next_reconcile_;
+  std::chrono::steady_clock::time_point last_state_save_{};  // loop thread only
   std::vector<std::jthread> threads_;
 };
 

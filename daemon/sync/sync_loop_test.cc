@@ -68,6 +68,27 @@ TEST_F(SyncLoopTest, AChangeReportedBySourceIsAppliedWithoutWaitingForTheInterva
   EXPECT_FALSE(loop.status().degraded);
 }
 
+// Issue 14: reconcile_interval only fired when a sync pass happened to run (here: once an
+// hour). A reconcile falls due on its own clock.
+TEST_F(SyncLoopTest, AReconcileRunsWhenDueWithoutWaitingForTheSyncInterval) {
+  FakeSource source("fake",
+                    snapshot("fake", {make_user("a")}, {make_group("Staff", {user_dn("a")})}));
+  ManualClock clock;
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock);
+  std::atomic<int> applied{0};
+  SyncLoop loop(engine, {&source}, clock,
+                {.interval = std::chrono::hours(1), .batch = 1ms, .reconcile = {60s}},
+                [&](const SyncOutcome&) { ++applied; });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return applied.load() == 1; }));
+  EXPECT_EQ(source.reconcile_calls(), 0u);
+  const std::size_t passes = source.snapshot_calls();
+  clock.advance(61s);
+  ASSERT_TRUE(eventually([&] { return source.reconcile_calls() == 1; }, 10s));
+  EXPECT_TRUE(eventually([&] { return source.snapshot_calls() > passes; }, 10s));
+  loop.stop();
+}
+
 // The loop logs the diff's summary only: it asks the engine for counts, not for user lines (a
 // first sync of 100k users spent 0.2-0.3 s describing every user).
 TEST_F(SyncLoopTest, TheLoopCountsTheDiffWithoutListingUsers) {
