@@ -277,7 +277,7 @@ TEST_F(LiveSyncDaemonTest, RenamedUserKeepsItsIdAndAccessUnderTheNewName) {
   // refint rewrote the group's member value on the server; the consumer never sees that write,
   // so the connector must follow the rename itself: access continues.
   EXPECT_EQ(schools("renamed0003"), (std::set<std::string>{"100001", "100002"}));
-  EXPECT_EQ(allowed(id, "100001"), true);
+  EXPECT_EQ(allowed("id:" + id, "100001"), true);
 }
 
 TEST_F(LiveSyncDaemonTest, StartTlsWithTheRightCaSyncsAndStreamsChanges) {
