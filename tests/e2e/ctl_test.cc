@@ -133,6 +133,26 @@ TEST(CtlTest, UsersAreNamedByUsernameOrByIdPrefixNeverABareId) {
   EXPECT_TRUE(contains(bare.err, "unknown user")) << bare.err;
 }
 
+// Issue 14: --json printed log lines on stdout before the JSON (spdlog's default logger writes
+// to stdout). A malformed entry makes the source log a warning on every read.
+TEST(CtlTest, JsonOutputIsOnlyJsonAndLogsGoToStderr) {
+  CtlFixture f;
+  f.write_ldif(CtlFixture::base_ldif() +
+               "\ndn: uid=nameless,ou=people,dc=la,dc=example\nobjectClass: inetOrgPerson\n"
+               "cn: Nameless\n");
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--json", "plan"},
+                                               {"--json", "sync", "--once"},
+                                               {"--json", "status"},
+                                               {"--json", "explain", "alice"}}) {
+    auto r = f.ctl(args);
+    SCOPED_TRACE(args[1]);
+    EXPECT_NO_THROW(Poco::JSON::Parser().parse(r.out)) << r.out;
+    EXPECT_FALSE(contains(r.out, "[warning]")) << r.out;
+  }
+  auto plan = f.ctl({"--json", "plan"});
+  EXPECT_TRUE(contains(plan.err, "skipped")) << plan.err;
+}
+
 TEST(CtlTest, UnknownUserOrInstitutionIsAClearMessageAndNonZeroExit) {
   CtlFixture f;
   ASSERT_EQ(f.ctl({"sync", "--once"}).exit_code, 0);
