@@ -20,8 +20,11 @@ namespace {
 
 // Version 1 states were written by views that dropped a removed entry's DN from every group's
 // member values (issue 14.2): they are not resumed from, a full refresh replaces them.
-constexpr std::string_view kStateMagic = "tg-ldap-resume/2\n";
+constexpr std::string_view kStateMagic = "tg-ldap-resume/3\n";
+// Older states: version 1 may have lost member values; version 2 lacks the view's record of
+// departed DNs. Either gets a full refresh.
 constexpr std::string_view kStateMagicV1 = "tg-ldap-resume/1\n";
+constexpr std::string_view kStateMagicV2 = "tg-ldap-resume/2\n";
 constexpr std::size_t kProgressEvery = 1000;
 
 timeval to_timeval(std::chrono::milliseconds d) {
@@ -202,7 +205,23 @@ Result<void> LdapSource::send_sync_search(Stream& stream) {
   stream.msgid = msgid;
   stream.refreshing = true;
   stream.present.clear();
+  // Without a cookie the server sends every group: this refresh settles earlier departures.
+  if (stream.kind == SyncKind::Groups && !cookie) view_.groups_refresh_started();
   return {};
+}
+
+Result<void> LdapSource::refresh_groups_if_needed() {
+  {
+    std::lock_guard lock(view_mutex_);
+    if (!view_.needs_group_refresh() || groups_.refreshing) return {};
+    groups_.cookie.clear();
+  }
+  spdlog::info(
+      "ldap source {}: a user is back under a DN that had left; reading the groups "
+      "again to learn which still list it",
+      options_.name);
+  if (groups_.msgid >= 0) (void)ldap_abandon_ext(conn_->get(), groups_.msgid, nullptr, nullptr);
+  return send_sync_search(groups_);
 }
 
 Result<bool> LdapSource::start_sync(const ProgressFn& progress) {
@@ -233,9 +252,21 @@ Result<bool> LdapSource::start_sync(const ProgressFn& progress) {
       to_timeval(std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout));
   std::size_t reported = 0;
   for (;;) {
+    bool done = false;
     {
       std::lock_guard lock(view_mutex_);
-      if (!users_.refreshing && !groups_.refreshing) break;
+      done = !users_.refreshing && !groups_.refreshing;
+    }
+    if (done) {
+      // A user came back under a departed DN: the groups are read again before the view is
+      // served, so the first snapshot already has the memberships the server holds.
+      if (auto refreshed = refresh_groups_if_needed(); !refreshed) {
+        disconnect();
+        return std::unexpected(refreshed.error());
+      }
+      std::lock_guard lock(view_mutex_);
+      if (!groups_.refreshing) break;
+      continue;
     }
     LDAPMessage* raw = nullptr;
     timeval wait = tv;
@@ -332,16 +363,26 @@ Result<bool> LdapSource::handle(LDAPMessage* msg) {
   const int msgid = ldap_msgid(msg);
   Stream* stream = msgid == users_.msgid ? &users_ : msgid == groups_.msgid ? &groups_ : nullptr;
   if (!stream) return false;  // a stale message of an earlier search
+  Result<bool> handled = false;
   switch (ldap_msgtype(msg)) {
     case LDAP_RES_SEARCH_ENTRY:
-      return handle_entry(*stream, msg);
+      handled = handle_entry(*stream, msg);
+      break;
     case LDAP_RES_INTERMEDIATE:
-      return handle_intermediate(*stream, msg);
+      handled = handle_intermediate(*stream, msg);
+      break;
     case LDAP_RES_SEARCH_RESULT:
-      return handle_result(*stream, msg);
+      handled = handle_result(*stream, msg);
+      break;
     default:
       return false;  // search references are not chased
   }
+  if (handled && *handled && stream == &users_) {
+    if (auto refreshed = refresh_groups_if_needed(); !refreshed) {
+      return std::unexpected(refreshed.error());
+    }
+  }
+  return handled;
 }
 
 Result<bool> LdapSource::handle_entry(Stream& stream, LDAPMessage* msg) {
@@ -419,12 +460,12 @@ Result<bool> LdapSource::handle_intermediate(Stream& stream, LDAPMessage* msg) {
         if (!stream.present.contains(uuid)) changed = view_.remove(stream.kind, uuid) || changed;
       }
       stream.present.clear();
-      if (info->refresh_done) stream.refreshing = false;
+      if (info->refresh_done) end_refresh(stream);
       break;
     }
     case SyncInfoKind::RefreshDelete:
       stream.present.clear();
-      if (info->refresh_done) stream.refreshing = false;
+      if (info->refresh_done) end_refresh(stream);
       break;
     case SyncInfoKind::SyncIdSet:
       if (info->refresh_deletes) {
@@ -435,6 +476,11 @@ Result<bool> LdapSource::handle_intermediate(Stream& stream, LDAPMessage* msg) {
       break;
   }
   return changed;
+}
+
+void LdapSource::end_refresh(Stream& stream) {
+  stream.refreshing = false;
+  if (stream.kind == SyncKind::Groups) view_.groups_refreshed();
 }
 
 Result<bool> LdapSource::handle_result(Stream& stream, LDAPMessage* msg) {
@@ -477,7 +523,7 @@ std::optional<std::string> LdapSource::resume_state() const {
 void LdapSource::restore_state(const std::string& state) {
   std::lock_guard conn_lock(conn_mutex_);
   std::string_view in(state);
-  if (in.starts_with(kStateMagicV1)) {
+  if (in.starts_with(kStateMagicV1) || in.starts_with(kStateMagicV2)) {
     spdlog::info(
         "ldap source {}: the resume state is from an older version; a full refresh follows",
         options_.name);

@@ -66,6 +66,11 @@ class LdapSource final : public DirectorySource {
   // whether the view changed. Requires conn_mutex_.
   Result<bool> start_sync(const ProgressFn& progress);
   Result<void> send_sync_search(Stream& stream);
+  // When the view waits for fresh groups (SyncView::needs_group_refresh), abandons the groups'
+  // search and sends it again without a cookie. Requires conn_mutex_ and a connection.
+  Result<void> refresh_groups_if_needed();
+  // A stream's refresh phase is over (refreshDone). Requires view_mutex_.
+  void end_refresh(Stream& stream);
   // Waits up to `wait` for a message, then drains all that are ready. Returns whether the view
   // changed.
   Result<bool> pump(std::chrono::milliseconds wait);

@@ -72,6 +72,13 @@ void SyncView::rename_member(const std::string& old_dn, const std::string& new_d
 void SyncView::put_user(const std::string& uuid, DirectoryUser user) {
   malformed_users_.erase(uuid);
   auto it = users_.find(uuid);
+  const bool renamed = it != users_.end() && normalize_dn(it->second.dn) != normalize_dn(user.dn);
+  if (it == users_.end() || renamed) {
+    // A DN that left the view and is back: its memberships wait for fresh groups.
+    if (auto gone = departed_.find(normalize_dn(user.dn)); gone != departed_.end()) {
+      unverified_[gone->first] = gone->second;
+    }
+  }
   if (it != users_.end()) {
     rename_member(it->second.dn, user.dn);
     it->second = std::move(user);
@@ -82,6 +89,7 @@ void SyncView::put_user(const std::string& uuid, DirectoryUser user) {
 
 void SyncView::put_group(const std::string& uuid, DirectoryGroup group) {
   malformed_groups_.erase(uuid);
+  group_sent_[uuid] = ++generation_;
   auto it = groups_.find(uuid);
   if (it != groups_.end()) {
     const std::string old_dn = it->second.dn;
@@ -102,8 +110,13 @@ bool SyncView::remove(SyncKind kind, const std::string& uuid) {
   // names the entry again if one with that DN comes (back) into the view.
   if (kind == SyncKind::Users) {
     const bool was_malformed = malformed_users_.erase(uuid) > 0;
-    return users_.erase(uuid) > 0 || was_malformed;
+    auto it = users_.find(uuid);
+    if (it == users_.end()) return was_malformed;
+    departed_[normalize_dn(it->second.dn)] = ++generation_;
+    users_.erase(it);
+    return true;
   }
+  group_sent_.erase(uuid);
   const bool was_malformed = malformed_groups_.erase(uuid) > 0;
   return groups_.erase(uuid) > 0 || was_malformed;
 }
@@ -115,7 +128,20 @@ void SyncView::clear(SyncKind kind) {
   } else {
     groups_.clear();
     malformed_groups_.clear();
+    group_sent_.clear();
   }
+}
+
+void SyncView::groups_refreshed() {
+  std::erase_if(departed_, [&](const auto& d) { return d.second <= refresh_started_; });
+  std::erase_if(unverified_, [&](const auto& d) { return d.second <= refresh_started_; });
+}
+
+bool SyncView::member_value_counts(const std::string& uuid, const std::string& norm) const {
+  auto gone = unverified_.find(norm);
+  if (gone == unverified_.end()) return true;
+  auto sent = group_sent_.find(uuid);
+  return sent != group_sent_.end() && sent->second > gone->second;
 }
 
 std::set<std::string> SyncView::uuids(SyncKind kind) const {
@@ -140,7 +166,15 @@ DirectorySnapshot SyncView::snapshot(const std::string& source) const {
   snap.users.reserve(users_.size());
   for (const auto& [uuid, user] : users_) snap.users.push_back(user);
   snap.groups.reserve(groups_.size());
-  for (const auto& [uuid, group] : groups_) snap.groups.push_back(group);
+  std::string norm;
+  for (const auto& [uuid, group] : groups_) {
+    snap.groups.push_back(group);
+    if (unverified_.empty()) continue;
+    std::erase_if(snap.groups.back().member_dns, [&](const std::string& dn) {
+      normalize_dn_into(dn, norm);
+      return !member_value_counts(uuid, norm);
+    });
+  }
   snap.malformed_entries = malformed_users_.size() + malformed_groups_.size();
   return snap;
 }
@@ -160,6 +194,15 @@ void SyncView::encode(std::string& out) const {
   }
   put_list(out, {malformed_users_.begin(), malformed_users_.end()});
   put_list(out, {malformed_groups_.begin(), malformed_groups_.end()});
+  put_count(out, generation_);
+  put_count(out, refresh_started_);
+  for (const auto* generations : {&group_sent_, &departed_, &unverified_}) {
+    put_count(out, generations->size());
+    for (const auto& [key, generation] : *generations) {
+      put_field(out, key);
+      put_count(out, generation);
+    }
+  }
 }
 
 Result<SyncView> SyncView::decode(std::string_view& in) {
@@ -194,6 +237,21 @@ Result<SyncView> SyncView::decode(std::string_view& in) {
   if (!take_list(in, mu) || !take_list(in, mg)) return bad();
   view.malformed_users_.insert(mu.begin(), mu.end());
   view.malformed_groups_.insert(mg.begin(), mg.end());
+  auto generation = take_count(in);
+  auto refresh_started = take_count(in);
+  if (!generation || !refresh_started) return bad();
+  view.generation_ = *generation;
+  view.refresh_started_ = *refresh_started;
+  for (auto* generations : {&view.group_sent_, &view.departed_, &view.unverified_}) {
+    auto n = take_count(in);
+    if (!n || *n > in.size()) return bad();
+    for (std::size_t i = 0; i < *n; ++i) {
+      auto key = take_field(in);
+      auto value = take_count(in);
+      if (!key || !value) return bad();
+      generations->emplace(std::move(*key), *value);
+    }
+  }
   return view;
 }
 

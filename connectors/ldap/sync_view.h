@@ -10,7 +10,17 @@
 // view, and an entry that comes back with the same DN is a member again, exactly as a full read
 // sees it. Because refint's rewrites never reach syncrepl consumers, the view applies one
 // itself: an entry that is renamed (modrdn) is renamed in every group's member values.
+//
+// One case the view cannot decide alone: a user removed (deleted, or out of the filter) and a
+// user with the same DN in the view again. Without refint on the server, the groups still list
+// the DN and a full read finds the user in them; with refint, the server deleted those values
+// but never told the consumer. So the view fails closed: member values naming a returned DN
+// count only in groups the server sent after the DN departed; needs_group_refresh() tells the
+// owner to have the groups sent again (a sync refresh of the groups), after which
+// groups_refreshed() drops what that refresh settled. Until then the user may miss access it
+// has; it never gets access it lost.
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -41,17 +51,32 @@ class SyncView {
 
   DirectorySnapshot snapshot(const std::string& source) const;
 
+  // True when a returned DN's memberships wait for the groups to be sent again.
+  bool needs_group_refresh() const { return !unverified_.empty(); }
+  // Marks the start of a complete refresh of the groups; groups_refreshed() at its end forgets
+  // the departures before that start, which every group sent since has settled.
+  void groups_refresh_started() { refresh_started_ = generation_; }
+  void groups_refreshed();
+
   // A compact length-prefixed encoding, and its inverse ("ldap.state" on malformed input).
   void encode(std::string& out) const;
   static Result<SyncView> decode(std::string_view& in);
 
  private:
   void rename_member(const std::string& old_dn, const std::string& new_dn);
+  // Whether group `uuid`'s value naming normalised DN `norm` counts (see the header comment).
+  bool member_value_counts(const std::string& uuid, const std::string& norm) const;
 
   std::map<std::string, DirectoryUser> users_;
   std::map<std::string, DirectoryGroup> groups_;
   std::set<std::string> malformed_users_;
   std::set<std::string> malformed_groups_;
+  // Fail closed on returning DNs. Generations order removals of users against group updates.
+  std::uint64_t generation_ = 0;
+  std::uint64_t refresh_started_ = 0;
+  std::map<std::string, std::uint64_t> group_sent_;  // group uuid -> generation last sent
+  std::map<std::string, std::uint64_t> departed_;    // normalised DN -> generation it left
+  std::map<std::string, std::uint64_t> unverified_;  // departed DNs a current user has again
 };
 
 // Length-prefixed fields ("<decimal length>:<bytes>"), used by the resume state.

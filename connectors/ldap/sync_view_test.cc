@@ -36,6 +36,15 @@ DirectorySnapshot full_read(std::vector<DirectoryUser> users, std::vector<Direct
   return snap;
 }
 
+// What the LDAP source does when the view asks for it: the server sends every group again.
+void refresh_groups(SyncView& view, const std::vector<DirectoryGroup>& groups) {
+  ASSERT_TRUE(view.needs_group_refresh());
+  view.groups_refresh_started();
+  for (const auto& g : groups) view.put_group(g.id, g);
+  view.groups_refreshed();
+  EXPECT_FALSE(view.needs_group_refresh());
+}
+
 // The view after a restart: encoded as the resume state stores it, and decoded again.
 SyncView resumed(const SyncView& view) {
   std::string encoded;
@@ -139,7 +148,13 @@ TEST(SyncViewTest, UserWhoLeavesTheFilterAndReturnsKeepsGroupsAfterResume) {
 
   SyncView after_restart = resumed(view);
   after_restart.put_user("u1", ann);  // ann matches again
-  auto snap = resumed(after_restart).snapshot("src");
+  // Until the groups are read again her memberships wait (the view cannot tell this from a
+  // delete that refint cleaned up on the server); bob's stay.
+  SyncView waiting = resumed(after_restart);
+  EXPECT_TRUE(direct_groups(waiting.snapshot("src"))["u1"].empty());
+  EXPECT_EQ(direct_groups(waiting.snapshot("src"))["u2"], std::set<std::string>{"g1"});
+  refresh_groups(waiting, {staff, heads});  // the server still lists her
+  auto snap = resumed(waiting).snapshot("src");
   expect_same_as_full_read(snap, full_read({ann, bob}, {staff, heads}));
   EXPECT_EQ(direct_groups(snap)["u1"], (std::set<std::string>{"g1", "g2"}));
 }
@@ -158,9 +173,48 @@ TEST(SyncViewTest, RecreatedUserWithSameDnIsInItsGroupsAgainAfterResume) {
   SyncView after_restart = resumed(view);
   const auto again = user("u1b", "uid=ann,dc=x", "ann");
   after_restart.put_user("u1b", again);
-  auto snap = resumed(after_restart).snapshot("src");
+  SyncView waiting = resumed(after_restart);
+  EXPECT_TRUE(direct_groups(waiting.snapshot("src"))["u1b"].empty());
+  refresh_groups(waiting, {staff, nested});
+  auto snap = resumed(waiting).snapshot("src");
   expect_same_as_full_read(snap, full_read({again}, {staff, nested}));
   EXPECT_EQ(direct_groups(snap)["u1b"], (std::set<std::string>{"g1", "g2"}));
+}
+
+// With refint on the server, deleting ann also deleted her member values there, but a syncrepl
+// consumer is never told. A new ann with the same DN must not inherit the old one's groups:
+// the view fails closed until the groups are read again, and the refresh shows the truth.
+TEST(SyncViewTest, RecreatedUserDoesNotInheritGroupsRefintEmptiedOnTheServer) {
+  const auto staff = group("g1", "cn=staff,dc=x", {"uid=ann,dc=x", "uid=bob,dc=x"});
+  const auto bob = user("u2", "uid=bob,dc=x", "bob");
+  SyncView view;
+  view.put_user("u1", user("u1", "uid=ann,dc=x", "ann"));
+  view.put_user("u2", bob);
+  view.put_group("g1", staff);
+  view.remove(SyncKind::Users, "u1");
+  const auto again = user("u1b", "UID=Ann,dc=x", "ann");
+  view.put_user("u1b", again);
+  EXPECT_TRUE(view.needs_group_refresh());
+  EXPECT_TRUE(direct_groups(resumed(view).snapshot("src"))["u1b"].empty());
+  const auto staff_on_server = group("g1", "cn=staff,dc=x", {"uid=bob,dc=x"});  // refint ran
+  refresh_groups(view, {staff_on_server});
+  auto snap = resumed(view).snapshot("src");
+  expect_same_as_full_read(snap, full_read({again, bob}, {staff_on_server}));
+  EXPECT_TRUE(direct_groups(snap)["u1b"].empty());
+}
+
+// A group the server sends after the DN departed is the server's word: its values count.
+TEST(SyncViewTest, AGroupSentAfterTheDepartureIsTrustedForTheReturnedDn) {
+  const auto staff = group("g1", "cn=staff,dc=x", {"uid=ann,dc=x"});
+  const auto heads = group("g2", "cn=heads,dc=x", {"uid=ann,dc=x"});
+  SyncView view;
+  view.put_user("u1", user("u1", "uid=ann,dc=x", "ann"));
+  view.put_group("g1", staff);
+  view.put_group("g2", heads);
+  view.remove(SyncKind::Users, "u1");
+  view.put_group("g2", heads);  // modified on the server after the delete: still lists ann
+  view.put_user("u1b", user("u1b", "uid=ann,dc=x", "ann"));
+  EXPECT_EQ(direct_groups(resumed(view).snapshot("src"))["u1b"], std::set<std::string>{"g2"});
 }
 
 TEST(SyncViewTest, MalformedEntriesAreCountedAndReplaceable) {
