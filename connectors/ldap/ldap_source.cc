@@ -204,6 +204,7 @@ Result<void> LdapSource::send_sync_search(Stream& stream) {
   std::lock_guard lock(view_mutex_);
   stream.msgid = msgid;
   stream.refreshing = true;
+  stream.complete = !cookie;
   stream.present.clear();
   // Without a cookie the server sends every group: this refresh settles earlier departures.
   if (stream.kind == SyncKind::Groups && !cookie) view_.groups_refresh_started();
@@ -464,6 +465,11 @@ Result<bool> LdapSource::handle_intermediate(Stream& stream, LDAPMessage* msg) {
       break;
     }
     case SyncInfoKind::RefreshDelete:
+      if (info->refresh_done && stream.complete) {
+        for (const auto& uuid : view_.uuids(stream.kind)) {
+          if (!stream.present.contains(uuid)) changed = view_.remove(stream.kind, uuid) || changed;
+        }
+      }
       stream.present.clear();
       if (info->refresh_done) end_refresh(stream);
       break;

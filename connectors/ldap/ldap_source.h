@@ -58,6 +58,9 @@ class LdapSource final : public DirectorySource {
     int msgid = -1;
     std::string cookie;  // empty: none yet
     bool refreshing = false;
+    // The refresh sends every entry (it was asked without a cookie): at its end, entries it
+    // did not send are gone, whichever phase the server ends it with.
+    bool complete = false;
     std::set<std::string> present;  // uuids seen during a present phase
   };
 

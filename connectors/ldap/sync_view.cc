@@ -69,15 +69,28 @@ void SyncView::rename_member(const std::string& old_dn, const std::string& new_d
   for (auto& [uuid, group] : groups_) replace_dn(group.member_dns, old_norm, new_dn);
 }
 
+void SyncView::depart(const std::string& uuid, const std::string& dn) {
+  const std::uint64_t now = ++generation_;
+  departed_[normalize_dn(dn)] = now;
+  departed_uuids_[uuid] = now;
+}
+
+void SyncView::arrive(const std::string& uuid, const std::string& dn) {
+  const std::string norm = normalize_dn(dn);
+  const bool by_dn = departed_.erase(norm) > 0;
+  const bool by_uuid = departed_uuids_.erase(uuid) > 0;
+  // While it was away the server may have rewritten any group (refint, unseen): only groups
+  // sent from now on can say whether they list it.
+  if (by_dn || by_uuid) unverified_[norm] = ++generation_;
+}
+
 void SyncView::put_user(const std::string& uuid, DirectoryUser user) {
   malformed_users_.erase(uuid);
   auto it = users_.find(uuid);
-  const bool renamed = it != users_.end() && normalize_dn(it->second.dn) != normalize_dn(user.dn);
-  if (it == users_.end() || renamed) {
-    // A DN that left the view and is back: its memberships wait for fresh groups.
-    if (auto gone = departed_.find(normalize_dn(user.dn)); gone != departed_.end()) {
-      unverified_[gone->first] = gone->second;
-    }
+  // An entry (or a DN) that left the view and is back: its memberships wait for fresh groups.
+  // It may also have been renamed while away, which the groups' stale values don't follow.
+  if (it == users_.end() || normalize_dn(it->second.dn) != normalize_dn(user.dn)) {
+    arrive(uuid, user.dn);
   }
   if (it != users_.end()) {
     rename_member(it->second.dn, user.dn);
@@ -89,8 +102,11 @@ void SyncView::put_user(const std::string& uuid, DirectoryUser user) {
 
 void SyncView::put_group(const std::string& uuid, DirectoryGroup group) {
   malformed_groups_.erase(uuid);
-  group_sent_[uuid] = ++generation_;
   auto it = groups_.find(uuid);
+  if (it == groups_.end() || normalize_dn(it->second.dn) != normalize_dn(group.dn)) {
+    arrive(uuid, group.dn);  // as for users: a group nested in others
+  }
+  group_sent_[uuid] = ++generation_;
   if (it != groups_.end()) {
     const std::string old_dn = it->second.dn;
     it->second = std::move(group);
@@ -112,13 +128,17 @@ bool SyncView::remove(SyncKind kind, const std::string& uuid) {
     const bool was_malformed = malformed_users_.erase(uuid) > 0;
     auto it = users_.find(uuid);
     if (it == users_.end()) return was_malformed;
-    departed_[normalize_dn(it->second.dn)] = ++generation_;
+    depart(uuid, it->second.dn);
     users_.erase(it);
     return true;
   }
   group_sent_.erase(uuid);
   const bool was_malformed = malformed_groups_.erase(uuid) > 0;
-  return groups_.erase(uuid) > 0 || was_malformed;
+  auto it = groups_.find(uuid);
+  if (it == groups_.end()) return was_malformed;
+  depart(uuid, it->second.dn);
+  groups_.erase(it);
+  return true;
 }
 
 void SyncView::clear(SyncKind kind) {
@@ -133,7 +153,6 @@ void SyncView::clear(SyncKind kind) {
 }
 
 void SyncView::groups_refreshed() {
-  std::erase_if(departed_, [&](const auto& d) { return d.second <= refresh_started_; });
   std::erase_if(unverified_, [&](const auto& d) { return d.second <= refresh_started_; });
 }
 
@@ -196,7 +215,7 @@ void SyncView::encode(std::string& out) const {
   put_list(out, {malformed_groups_.begin(), malformed_groups_.end()});
   put_count(out, generation_);
   put_count(out, refresh_started_);
-  for (const auto* generations : {&group_sent_, &departed_, &unverified_}) {
+  for (const auto* generations : {&group_sent_, &departed_, &departed_uuids_, &unverified_}) {
     put_count(out, generations->size());
     for (const auto& [key, generation] : *generations) {
       put_field(out, key);
@@ -242,7 +261,8 @@ Result<SyncView> SyncView::decode(std::string_view& in) {
   if (!generation || !refresh_started) return bad();
   view.generation_ = *generation;
   view.refresh_started_ = *refresh_started;
-  for (auto* generations : {&view.group_sent_, &view.departed_, &view.unverified_}) {
+  for (auto* generations :
+       {&view.group_sent_, &view.departed_, &view.departed_uuids_, &view.unverified_}) {
     auto n = take_count(in);
     if (!n || *n > in.size()) return bad();
     for (std::size_t i = 0; i < *n; ++i) {

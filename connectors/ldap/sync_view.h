@@ -11,14 +11,15 @@
 // sees it. Because refint's rewrites never reach syncrepl consumers, the view applies one
 // itself: an entry that is renamed (modrdn) is renamed in every group's member values.
 //
-// One case the view cannot decide alone: a user removed (deleted, or out of the filter) and a
-// user with the same DN in the view again. Without refint on the server, the groups still list
-// the DN and a full read finds the user in them; with refint, the server deleted those values
-// but never told the consumer. So the view fails closed: member values naming a returned DN
-// count only in groups the server sent after the DN departed; needs_group_refresh() tells the
-// owner to have the groups sent again (a sync refresh of the groups), after which
-// groups_refreshed() drops what that refresh settled. Until then the user may miss access it
-// has; it never gets access it lost.
+// One case the view cannot decide alone: an entry removed (deleted, or out of the filter) and an
+// entry with the same DN, or the same entry under any DN, in the view again. Without refint on the
+// server, the groups still list the DN and a full read finds the user in them; with refint, the
+// server deleted those values, at any time while the entry was away, and never told the
+// consumer. So the view fails closed: member values naming a returned DN count only in groups
+// the server sent after the return; needs_group_refresh() tells the owner to have the groups sent
+// again (a sync refresh of the groups), after which groups_refreshed() drops what that refresh
+// settled. Until then the user may miss access it has; it never gets access it lost. (A refint
+// task still running on the server while the groups are sent can be missed until a reconcile.)
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -64,6 +65,9 @@ class SyncView {
 
  private:
   void rename_member(const std::string& old_dn, const std::string& new_dn);
+  // Records that an entry left the view / is in it (again).
+  void depart(const std::string& uuid, const std::string& dn);
+  void arrive(const std::string& uuid, const std::string& dn);
   // Whether group `uuid`'s value naming normalised DN `norm` counts (see the header comment).
   bool member_value_counts(const std::string& uuid, const std::string& norm) const;
 
@@ -74,9 +78,11 @@ class SyncView {
   // Fail closed on returning DNs. Generations order removals of users against group updates.
   std::uint64_t generation_ = 0;
   std::uint64_t refresh_started_ = 0;
-  std::map<std::string, std::uint64_t> group_sent_;  // group uuid -> generation last sent
-  std::map<std::string, std::uint64_t> departed_;    // normalised DN -> generation it left
-  std::map<std::string, std::uint64_t> unverified_;  // departed DNs a current user has again
+  std::map<std::string, std::uint64_t> group_sent_;      // group uuid -> generation last sent
+  std::map<std::string, std::uint64_t> departed_;        // normalised DN -> generation it left
+  std::map<std::string, std::uint64_t> departed_uuids_;  // uuid -> generation it left
+  // DNs of entries in the view again that had left (by DN or by uuid) -> that generation.
+  std::map<std::string, std::uint64_t> unverified_;
 };
 
 // Length-prefixed fields ("<decimal length>:<bytes>"), used by the resume state.

@@ -203,8 +203,8 @@ TEST(SyncViewTest, RecreatedUserDoesNotInheritGroupsRefintEmptiedOnTheServer) {
   EXPECT_TRUE(direct_groups(snap)["u1b"].empty());
 }
 
-// A group the server sends after the DN departed is the server's word: its values count.
-TEST(SyncViewTest, AGroupSentAfterTheDepartureIsTrustedForTheReturnedDn) {
+// A group the server sends after the DN returned is the server's word: its values count.
+TEST(SyncViewTest, AGroupSentAfterTheReturnIsTrustedForTheReturnedDn) {
   const auto staff = group("g1", "cn=staff,dc=x", {"uid=ann,dc=x"});
   const auto heads = group("g2", "cn=heads,dc=x", {"uid=ann,dc=x"});
   SyncView view;
@@ -212,9 +212,32 @@ TEST(SyncViewTest, AGroupSentAfterTheDepartureIsTrustedForTheReturnedDn) {
   view.put_group("g1", staff);
   view.put_group("g2", heads);
   view.remove(SyncKind::Users, "u1");
-  view.put_group("g2", heads);  // modified on the server after the delete: still lists ann
+  view.put_group("g1", staff);  // sent while ann was away: refint may still rewrite it
   view.put_user("u1b", user("u1b", "uid=ann,dc=x", "ann"));
+  EXPECT_TRUE(direct_groups(resumed(view).snapshot("src"))["u1b"].empty());
+  view.put_group("g2", heads);  // sent after she returned: it lists her
   EXPECT_EQ(direct_groups(resumed(view).snapshot("src"))["u1b"], std::set<std::string>{"g2"});
+}
+
+// Found by LdapEquivalenceTest (seed 3): ann left the filter, the groups were read again, then
+// ann was deleted while out of the view (refint emptied her values, unseen) and re-created. A
+// refresh between her departure and her return settles nothing about her.
+TEST(SyncViewTest, UserDeletedWhileAwayDoesNotReturnWithStaleGroups) {
+  const auto staff = group("g1", "cn=staff,dc=x", {"uid=ann,dc=x"});
+  SyncView view;
+  view.put_user("u1", user("u1", "uid=ann,dc=x", "ann"));
+  view.put_group("g1", staff);
+  view.remove(SyncKind::Users, "u1");  // out of the filter
+  view.groups_refresh_started();       // some other return made the source read the groups
+  view.put_group("g1", staff);         // ann still listed: she was only away
+  view.groups_refreshed();
+  // ann is deleted on the server (refint removes her from g1, unseen) and created again.
+  const auto again = user("u1b", "uid=ann,dc=x", "ann");
+  view.put_user("u1b", again);
+  EXPECT_TRUE(direct_groups(resumed(view).snapshot("src"))["u1b"].empty());
+  const auto staff_on_server = group("g1", "cn=staff,dc=x", {});
+  refresh_groups(view, {staff_on_server});
+  expect_same_as_full_read(resumed(view).snapshot("src"), full_read({again}, {staff_on_server}));
 }
 
 TEST(SyncViewTest, MalformedEntriesAreCountedAndReplaceable) {
