@@ -275,7 +275,12 @@ class Generator {
       p.disabled = chance(rng_, 0.1);
       if (p.disabled)
         p.employee_types.push_back(case_variant(rng_, pick(rng_, m_.disabled_values)));
-      if (p.leaver) p.employee_types.push_back(case_variant(rng_, "leaver"));
+      if (p.leaver) {
+        // The filter's equality match ignores case and insignificant (edge) spaces.
+        std::string value = case_variant(rng_, "leaver");
+        if (chance(rng_, 0.2)) value = chance(rng_, 0.5) ? " " + value : value + "  ";
+        p.employee_types.push_back(value);
+      }
       if (chance(rng_, 0.06))
         p.employee_types.push_back(chance(rng_, 0.5) ? "leaver-pending" : "contractor");
       std::shuffle(p.employee_types.begin(), p.employee_types.end(), rng_);

@@ -58,8 +58,10 @@ std::string type_variant(Rng& rng, const std::string& type) {
   }
 }
 
-// One value in an equivalent spelling.
-std::string value_variant(Rng& rng, const std::string& value) {
+// One value in an equivalent spelling; `unicode` adds the RFC 4518 equivalences beyond case
+// and escapes: fullwidth digits (NFKC), no-break spaces (mapped to SPACE), soft hyphens (mapped
+// to nothing), escaped leading and trailing spaces (insignificant).
+std::string value_variant(Rng& rng, const std::string& value, bool unicode) {
   const auto cps = code_points(value);
   const int case_mode = static_cast<int>(rng() % 4);  // keep, upper, lower, mixed
   auto recase = [&](const std::string& cp) {
@@ -82,8 +84,18 @@ std::string value_variant(Rng& rng, const std::string& value) {
     return out + "\"";
   }
   std::string out;
+  if (unicode && chance(rng, 0.05)) out += chance(rng, 0.5) ? "\\ " : "\\20";
   for (std::size_t i = 0; i < cps.size(); ++i) {
     const std::string& cp = cps[i];
+    if (unicode && cp.size() == 1 && cp[0] >= '0' && cp[0] <= '9' && chance(rng, 0.05)) {
+      out += "\xEF\xBC";  // FULLWIDTH DIGIT ZERO is U+FF10: EF BC 90
+      out += static_cast<char>(0x90 + (cp[0] - '0'));
+      continue;
+    }
+    if (unicode && cp == " " && chance(rng, 0.08)) {
+      out += "\xC2\xA0";  // NO-BREAK SPACE
+      continue;
+    }
     if (is_special(cp) || (i == 0 && cp == "#")) {
       out += chance(rng, 0.5) ? "\\" + cp : hex_escaped(cp, chance(rng, 0.5));
       continue;
@@ -98,7 +110,9 @@ std::string value_variant(Rng& rng, const std::string& value) {
     }
     if (chance(rng, 0.05)) written = hex_escaped(written, chance(rng, 0.5));
     out += written;
+    if (unicode && chance(rng, 0.02)) out += "\xC2\xAD";  // SOFT HYPHEN
   }
+  if (unicode && chance(rng, 0.05)) out += chance(rng, 0.5) ? "\\ " : "\\20";
   return out;
 }
 
@@ -268,14 +282,15 @@ std::string render_main_toml(const DirectoryModel& m, const SourceSpec& source) 
   }
   Rng rng(m.seed ^ 0xf117e5ULL);
   const std::string leaver = chance(rng, 0.5) ? "leaver" : "LEAVER";
-  t += "[source.users]\nbase = " + toml_string(spell_dn(m.users_base, m.users_base_spelling)) +
+  t += "[source.users]\nbase = " + toml_string(spell_base_dn(m.users_base, m.users_base_spelling)) +
        "\nfilter = " +
        toml_string("(&(objectClass=inetOrgPerson)(!(employeeType=" + leaver + ")))") +
        "\ndisabled_attr = \"employeeType\"\ndisabled_values = " + toml_array(m.disabled_values) +
        "\n";
   // An ldap source needs a base: slapd answers a subtree search of "" with noSuchObject.
-  t += "[source.groups]\nbase = " + toml_string(spell_dn(m.suffix, m.users_base_spelling + 1)) +
-       "\n";
+  t +=
+      "[source.groups]\nbase = " + toml_string(spell_base_dn(m.suffix, m.users_base_spelling + 1)) +
+      "\n";
   return t;
 }
 
@@ -364,7 +379,9 @@ std::string own_dn(const Dn& dn) {
   return out;
 }
 
-std::string spell_dn(const Dn& dn, std::uint64_t seed) {
+namespace {
+
+std::string spell(const Dn& dn, std::uint64_t seed, bool unicode) {
   Rng rng(seed);
   std::string out;
   for (std::size_t r = 0; r < dn.rdns.size(); ++r) {
@@ -375,11 +392,17 @@ std::string spell_dn(const Dn& dn, std::uint64_t seed) {
       if (a > 0) out += '+';
       out += type_variant(rng, rdn[a].type);
       out += chance(rng, 0.1) ? " = " : "=";
-      out += value_variant(rng, rdn[a].value);
+      // dc is an IA5String: no non-ASCII spelling of it is valid.
+      out += value_variant(rng, rdn[a].value, unicode && rdn[a].type != "dc");
     }
   }
   return out;
 }
+
+}  // namespace
+
+std::string spell_dn(const Dn& dn, std::uint64_t seed) { return spell(dn, seed, true); }
+std::string spell_base_dn(const Dn& dn, std::uint64_t seed) { return spell(dn, seed, false); }
 
 std::string spell_username(const std::string& username_key, std::uint64_t seed) {
   Rng rng(seed);

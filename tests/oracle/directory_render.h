@@ -30,8 +30,13 @@ std::string own_dn(const Dn& dn);
 // An equivalent spelling of `dn`, chosen by `seed`: attribute types in any case, values in
 // another case (also ż/Ż, ß/SS), specials escaped as "\," or "\2C", characters hex-escaped
 // (also the UTF-8 bytes of non-ASCII ones), ó/é decomposed (NFD), RFC 1779 quoted values,
-// spaces around ',' and '=' and doubled inner spaces, the AVAs of an RDN in another order.
+// spaces around ',' and '=' and doubled inner spaces, the AVAs of an RDN in another order, and
+// what RFC 4518 prepares away: fullwidth digits (NFKC), no-break spaces, soft hyphens, escaped
+// leading and trailing spaces.
 std::string spell_dn(const Dn& dn, std::uint64_t seed);
+// As spell_dn without the Unicode equivalences (fullwidth digits, no-break spaces, soft
+// hyphens, escaped edge spaces): for search bases, which the server compares itself.
+std::string spell_base_dn(const Dn& dn, std::uint64_t seed);
 // A username spelt in another case (ß as SS), as a caller may type it.
 std::string spell_username(const std::string& username_key, std::uint64_t seed);
 
