@@ -105,16 +105,17 @@ Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRe
   // The ticket and its audit row commit together (one group-committed operation).
   const AuditEvent granted =
       event("issue", client, out.decision_id, user->id, inst->id, true, reason::kGranted);
+  AuditRow row;
   auto stored = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
     tickets_.insert_in(conn, rec);
-    audit_.insert_in(conn, granted);
+    row = audit_.insert_in(conn, granted);
   });
   if (!stored) {
     spdlog::error("handoff: storing a ticket failed: {}", stored.error().message);
     audit("issue", client, out.decision_id, user->id, inst->id, false, handoff_reason::kStoreError);
     return std::unexpected(stored.error());
   }
-  AuditLog::log_line(granted);
+  AuditLog::log_line(granted, &row);
   out.issued = true;
   out.reason = std::string(reason::kGranted);
   out.ticket = ticket;
@@ -146,13 +147,14 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
   // burn and the audit commit together; the answer waits for that commit. Whatever the
   // outcome, a ticket that existed is burnt.
   AuditEvent verdict;
+  AuditRow row;
   auto ran = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
     const ConsumeResult consumed = tickets_.consume_in(conn, hash_hex, now);
     judge(client, consumed, now, out);
     const TicketRecord* rec = consumed.record ? &*consumed.record : nullptr;
     verdict = event("redeem", client, out.decision_id, rec ? rec->user_id : "",
                     rec ? rec->institution : inst_label, out.active, out.reason);
-    audit_.insert_in(conn, verdict);
+    row = audit_.insert_in(conn, verdict);
   });
   if (!ran) {
     spdlog::error("handoff: redeeming a ticket failed: {}", ran.error().message);
@@ -161,7 +163,7 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
     out = std::move(failed);
     return inactive(handoff_reason::kStoreError, "", inst_label);
   }
-  AuditLog::log_line(verdict);
+  AuditLog::log_line(verdict, &row);
   return out;
 }
 
