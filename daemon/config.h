@@ -63,10 +63,22 @@ struct HttpConfig {
   int max_connections = 256;
   int idle_timeout_seconds = 10;
   int threads = 8;
+  // Failed authentications per claimed client id (and per peer address) and window before
+  // requests under it are answered 429; 0: no throttling.
+  int auth_max_failures = 10;
+  int auth_failure_window_seconds = 60;
 };
 
 struct HandoffConfig {
-  int ttl_seconds = 30;  // at most 300
+  int ttl_seconds = 30;             // at most 300
+  int max_age_seconds = 12 * 3600;  // a MAT/LA login older than this is not handed off
+};
+
+// The audit log (audit_log.h): retention and the rate of failure rows.
+struct AuditConfig {
+  int retention_days = 365;          // rows older are deleted; 0: no age limit
+  std::size_t max_rows = 5'000'000;  // the oldest rows beyond are deleted; 0: no count limit
+  int failure_rows_per_second = 5;   // per client and action; 0: no limit
 };
 
 struct Config {
@@ -78,6 +90,7 @@ struct Config {
   SafetyConfig safety;
   HttpConfig http;
   HandoffConfig handoff;
+  AuditConfig audit;
   std::vector<SourceConfig> sources;
   std::vector<ClientConfig> clients;
   MappingConfig mapping;

@@ -315,9 +315,11 @@ Result<void> AuditLog::record(AuditEvent e) {
 
 Result<bool> AuditLog::record_failure(AuditEvent e) {
   if (e.at == 0) e.at = unix_seconds(clock_.now());
+  const Admission a = admit(e);
+  if (!a.own_row) return false;  // counted; no write at all (no transaction, no fsync)
   std::optional<AuditRow> row;
   auto written =
-      run_db(db_, "store.io", [&](SQLite::Database& conn) { row = insert_failure_in(conn, e); });
+      run_db(db_, "store.io", [&](SQLite::Database& conn) { row = write_admitted(conn, a, e); });
   if (!written) {
     log_line(e);
     spdlog::error("audit: cannot write event {}: {}", e.decision_id, written.error().message);
@@ -411,9 +413,13 @@ AuditLog::Admission AuditLog::admit(const AuditEvent& e) {
 }
 
 std::optional<AuditRow> AuditLog::insert_failure_in(SQLite::Database& conn, const AuditEvent& e) {
-  Admission a = admit(e);
-  // A summary taken here and then rolled back with the caller's transaction is lost from the
-  // table (suppressed_total() still counts it).
+  return write_admitted(conn, admit(e), e);
+}
+
+std::optional<AuditRow> AuditLog::write_admitted(SQLite::Database& conn, const Admission& a,
+                                                 const AuditEvent& e) {
+  // A summary taken by admit() and then rolled back with the caller's transaction is lost
+  // from the table (suppressed_total() still counts it).
   return in_write_transaction(conn, [&]() -> std::optional<AuditRow> {
     if (a.summary) {
       AuditRow s = append(conn, *a.summary);

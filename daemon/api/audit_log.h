@@ -171,6 +171,8 @@ class AuditLog {
     std::optional<AuditEvent> summary;  // a summary row due first (earlier suppressed failures)
   };
   Admission admit(const AuditEvent& event);
+  std::optional<AuditRow> write_admitted(SQLite::Database& conn, const Admission& admission,
+                                         const AuditEvent& event);
   // Appends one row; the caller holds a write transaction.
   AuditRow append(SQLite::Database& conn, const AuditEvent& event);
 
