@@ -43,7 +43,8 @@ const std::map<std::string, Entry>& commands() {
       {"audit",
        {cmd_audit,
         "audit [--user=U] [--institution=I] [--decision=allow|deny] [--since=UNIX] [--until=UNIX] "
-        "[--limit=N]"}},
+        "[--limit=N]\n  audit verify            check the audit hash chain; names the first broken "
+        "row"}},
   };
   return table;
 }

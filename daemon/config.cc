@@ -5,7 +5,9 @@
 //   [safety]    max_grant_removals max_grant_removal_share
 //   [http]      listen tls_cert tls_key tls_client_ca require_client_cert max_body_bytes
 //               max_connections idle_timeout request_timeout threads max_connections_per_client
-//   [handoff]   ttl_seconds (1..300)
+//               auth_max_failures auth_failure_window
+//   [handoff]   ttl_seconds (1..300) max_age_seconds
+//   [audit]     retention_days max_rows failure_rows_per_second
 //   [[source]]  name type(ldif|ldap|ad) path url start_tls bind_dn bind_password_file
 //               sasl_external ca_file tls_verify page_size timeout incremental
 //               reconcile_interval, poll_interval (ad), with [source.users] and [source.groups]

@@ -67,10 +67,22 @@ struct HttpConfig {
   // Concurrent connections per client IP address. 0: half the threads for remote addresses and
   // no cap for loopback ones (all local clients share 127.0.0.1); N: N for every address.
   int max_connections_per_client = 0;
+  // Failed authentications per claimed client id (and per peer address) and window before
+  // requests under it are answered 429; 0: no throttling.
+  int auth_max_failures = 10;
+  int auth_failure_window_seconds = 60;
 };
 
 struct HandoffConfig {
-  int ttl_seconds = 30;  // at most 300
+  int ttl_seconds = 30;             // at most 300
+  int max_age_seconds = 12 * 3600;  // a MAT/LA login older than this is not handed off
+};
+
+// The audit log (audit_log.h): retention and the rate of failure rows.
+struct AuditConfig {
+  int retention_days = 365;          // rows older are deleted; 0: no age limit
+  std::size_t max_rows = 5'000'000;  // the oldest rows beyond are deleted; 0: no count limit
+  int failure_rows_per_second = 5;   // per client and action; 0: no limit
 };
 
 struct Config {
@@ -82,6 +94,7 @@ struct Config {
   SafetyConfig safety;
   HttpConfig http;
   HandoffConfig handoff;
+  AuditConfig audit;
   std::vector<SourceConfig> sources;
   std::vector<ClientConfig> clients;
   MappingConfig mapping;

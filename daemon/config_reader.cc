@@ -112,6 +112,7 @@ class DocumentReader {
     if (const toml::table* t = root.table("safety")) read_safety(*t);
     if (const toml::table* t = root.table("http")) read_http(*t);
     if (const toml::table* t = root.table("handoff")) read_handoff(*t);
+    if (const toml::table* t = root.table("audit")) read_audit(*t);
     each(root, "source", &DocumentReader::read_source);
     each(root, "permission", &DocumentReader::read_permission);
     each(root, "role", &DocumentReader::read_role);
@@ -262,6 +263,8 @@ class DocumentReader {
     f.read("request_timeout", h.request_timeout_seconds, 1, 3600);
     f.read("threads", h.threads, 1, 1024);
     f.read("max_connections_per_client", h.max_connections_per_client, 0, 100'000);
+    f.read("auth_max_failures", h.auth_max_failures, 0, 1'000'000);
+    f.read("auth_failure_window", h.auth_failure_window_seconds, 1, 86'400);
     f.finish();
     record_settings(t, "http");
   }
@@ -269,8 +272,19 @@ class DocumentReader {
   void read_handoff(const toml::table& t) {
     TableFields f(t, file_, "handoff", draft_.issues);
     f.read("ttl_seconds", draft_.config.handoff.ttl_seconds, 1, 300);
+    f.read("max_age_seconds", draft_.config.handoff.max_age_seconds, 60, 30 * 86'400);
     f.finish();
     record_settings(t, "handoff");
+  }
+
+  void read_audit(const toml::table& t) {
+    TableFields f(t, file_, "audit", draft_.issues);
+    AuditConfig& a = draft_.config.audit;
+    f.read("retention_days", a.retention_days, 0, 100'000);
+    f.read("max_rows", a.max_rows);
+    f.read("failure_rows_per_second", a.failure_rows_per_second, 0, 1'000'000);
+    f.finish();
+    record_settings(t, "audit");
   }
 
   // `ldif`: the source evaluates its filters itself (ldif_filter_match.h).

@@ -59,6 +59,9 @@ class Daemon {
   Result<std::unique_ptr<ApiRuntime>> build_api(const Config& config);
   void after_apply(const SyncOutcome& outcome);
   void publish_status();
+  // Audit upkeep from tick(): summaries of suppressed failures every tick, retention at start
+  // and then hourly.
+  void maintain_audit();
 
   DaemonDeps deps_;
   Config config_;
@@ -74,6 +77,7 @@ class Daemon {
   std::unique_ptr<SyncRuntime> sync_;
   std::int64_t data_version_ = -1;       // PRAGMA data_version: moves when another process writes
   std::atomic<bool> ready_sent_{false};  // READY=1 sent (tick and the sync thread both look)
+  std::optional<std::chrono::steady_clock::time_point> last_retention_;  // tick thread only
 };
 
 std::int64_t data_version(Store& store) {
@@ -109,15 +113,18 @@ Result<std::unique_ptr<ApiRuntime>> Daemon::build_api(const Config& config) {
   rt->clients = std::make_unique<ClientRegistry>(std::move(*clients));
   HandoffOptions handoff;
   handoff.ttl_seconds = config.handoff.ttl_seconds;
+  handoff.max_age_seconds = config.handoff.max_age_seconds;
   rt->handoffs = std::make_unique<HandoffService>(snapshots_, *tickets_, *audit_, deps_.clock,
                                                   deps_.random, handoff);
-  rt->context = std::make_unique<ApiContext>(
-      ApiContext{snapshots_, *rt->clients, *rt->handoffs, *audit_, metrics_, deps_.clock,
-                 manual_.get(), [this]() { return snapshots_.reload(*store_); },
-                 [this]() {
-                   std::lock_guard lock(sync_mutex_);
-                   return sync_ ? sync_->loop->status() : SyncStatus{};
-                 }});
+  rt->context = std::make_unique<ApiContext>(ApiContext{
+      snapshots_, *rt->clients, *rt->handoffs, *audit_, metrics_, deps_.clock, manual_.get(),
+      [this]() { return snapshots_.reload(*store_); },
+      [this]() {
+        std::lock_guard lock(sync_mutex_);
+        return sync_ ? sync_->loop->status() : SyncStatus{};
+      },
+      AuthThrottleOptions{config.http.auth_max_failures,
+                          std::chrono::seconds(config.http.auth_failure_window_seconds)}});
   auto server = ApiServer::start(config.http, *rt->context);
   if (!server) return std::unexpected(server.error());
   rt->server = std::move(*server);
@@ -141,7 +148,14 @@ Result<void> Daemon::start(Config config) {
   auto tickets = TicketStore::open(*handoff_db_);
   if (!tickets) return std::unexpected(tickets.error());
   tickets_ = std::move(*tickets);
-  auto audit = AuditLog::open(*handoff_db_, deps_.clock);
+  auto key = load_or_create_audit_key(audit_key_path(config_.database), deps_.random);
+  if (!key) return std::unexpected(key.error());
+  AuditOptions audit_options;
+  audit_options.retention_days = config_.audit.retention_days;
+  audit_options.max_rows = static_cast<std::int64_t>(config_.audit.max_rows);
+  audit_options.failure_rows_per_second = config_.audit.failure_rows_per_second;
+  audit_options.checkpoint_key = std::move(*key);
+  auto audit = AuditLog::open(*handoff_db_, deps_.clock, std::move(audit_options));
   if (!audit) return std::unexpected(audit.error());
   audit_ = std::move(*audit);
   manual_ = std::make_unique<StoreManualAssociations>(*store_);
@@ -156,6 +170,7 @@ Result<void> Daemon::start(Config config) {
     sync_ = std::move(*sync);
   }
   data_version_ = data_version(*store_);
+  maintain_audit();
   sync_->loop->start();
   publish_status();
   return {};
@@ -199,6 +214,14 @@ void Daemon::publish_status() {
   deps_.notifier.status(line);
 }
 
+void Daemon::maintain_audit() {
+  (void)audit_->flush_suppressed();  // a failure is logged by the audit log
+  const auto now = deps_.clock.steady_now();
+  if (last_retention_ && now - *last_retention_ < std::chrono::hours(1)) return;
+  last_retention_ = now;
+  (void)audit_->enforce_retention();  // likewise
+}
+
 void Daemon::tick() {
   // Another process (trustgatectl sync/associate) changed the store: serve its state.
   const std::int64_t version = data_version(*store_);
@@ -207,6 +230,7 @@ void Daemon::tick() {
     if (auto r = snapshots_.reload(*store_); !r)
       spdlog::error("reloading after an external change failed: {}", r.error().message);
   }
+  maintain_audit();
   publish_status();
   // The watchdog is fed only while the sync loop shows signs of life.
   if (auto interval = deps_.notifier.watchdog_interval()) {

@@ -12,4 +12,11 @@ inline std::string handoff_db_path(const std::string& database) {
   return (p.parent_path() / (p.stem().string() + "-handoffs.db")).string();
 }
 
+// The audit checkpoint key (audit_log.h), private to the daemon's user, beside the database
+// ("trustgate.db" -> "trustgate-audit.key").
+inline std::string audit_key_path(const std::string& database) {
+  std::filesystem::path p(database);
+  return (p.parent_path() / (p.stem().string() + "-audit.key")).string();
+}
+
 }  // namespace trustgate

@@ -31,6 +31,8 @@ struct ApiContext {
   std::function<Result<void>()> after_manual_change;
   // The sync loop's state for /healthz (degraded and why, progress); unset: not reported.
   std::function<SyncStatus()> sync_status;
+  // Failed authentications are throttled with these (Router::throttle_authentication).
+  AuthThrottleOptions auth_throttle{};
 };
 
 // Registers every endpoint (one function per endpoint group, each in its *_handlers.cc).
@@ -40,6 +42,7 @@ void add_user_routes(Router& router, ApiContext& ctx);
 void add_institution_routes(Router& router, ApiContext& ctx);
 void add_association_routes(Router& router, ApiContext& ctx);
 inline void add_all_routes(Router& router, ApiContext& ctx) {
+  router.throttle_authentication(ctx.clock, &ctx.metrics, ctx.auth_throttle);
   add_health_routes(router, ctx);
   add_handoff_routes(router, ctx);
   add_user_routes(router, ctx);

@@ -19,6 +19,9 @@ struct ApiRequest {
   std::map<std::string, std::string> params;  // path parameters: "{id}" -> "id"
   std::map<std::string, std::string> query;   // decoded, validated; duplicate keys rejected
   std::string authorization;                  // the Authorization header ("" if absent)
+  // The caller's IP address as the HTTP edge saw it; "" when the edge does not say (then
+  // failed authentications are throttled per claimed client id only).
+  std::string peer;
   std::string content_type;
   std::string body;
   Poco::JSON::Object::Ptr json;       // parsed body, for routes that take JSON

@@ -21,7 +21,28 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// The "<id>:<secret>" pair of a Bearer or Basic header.
+std::expected<std::string, AuthFailure> credential_of(std::string_view header) {
+  header = trim(header);
+  if (header.empty()) return std::unexpected(AuthFailure::Missing);
+  if (starts_with_ci(header, "Bearer ")) return std::string(trim(header.substr(7)));
+  if (starts_with_ci(header, "Basic ")) {
+    auto decoded = base64_decode(trim(header.substr(6)));
+    if (!decoded) return std::unexpected(AuthFailure::Malformed);
+    return std::move(*decoded);
+  }
+  return std::unexpected(AuthFailure::Missing);
+}
+
 }  // namespace
+
+std::optional<std::string> ClientRegistry::claimed_id(std::string_view authorization) {
+  auto credential = credential_of(authorization);
+  if (!credential) return std::nullopt;
+  auto colon = credential->find(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  return credential->substr(0, colon);
+}
 
 std::string_view to_string(ClientKind kind) {
   switch (kind) {
@@ -83,18 +104,9 @@ const ApiClient* ClientRegistry::verify(std::string_view client_id, std::string_
 
 std::expected<const ApiClient*, AuthFailure> ClientRegistry::authenticate(
     std::string_view header) const {
-  header = trim(header);
-  if (header.empty()) return std::unexpected(AuthFailure::Missing);
-  std::string credential;
-  if (starts_with_ci(header, "Bearer ")) {
-    credential = std::string(trim(header.substr(7)));
-  } else if (starts_with_ci(header, "Basic ")) {
-    auto decoded = base64_decode(trim(header.substr(6)));
-    if (!decoded) return std::unexpected(AuthFailure::Malformed);
-    credential = std::move(*decoded);
-  } else {
-    return std::unexpected(AuthFailure::Missing);
-  }
+  auto parsed = credential_of(header);
+  if (!parsed) return std::unexpected(parsed.error());
+  const std::string& credential = *parsed;
   auto colon = credential.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == credential.size()) {
     return std::unexpected(AuthFailure::Malformed);

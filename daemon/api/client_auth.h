@@ -51,6 +51,9 @@ class ClientRegistry {
 
   // Authenticates an Authorization header value.
   std::expected<const ApiClient*, AuthFailure> authenticate(std::string_view authorization) const;
+  // The client id an Authorization header claims (nothing is verified); nullopt when it
+  // names none. For logs and throttling only.
+  static std::optional<std::string> claimed_id(std::string_view authorization);
   // Authenticates a (client id, secret) pair.
   const ApiClient* verify(std::string_view client_id, std::string_view secret) const;
 

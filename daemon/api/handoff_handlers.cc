@@ -3,7 +3,7 @@
 //    "auth_time": unix seconds of the MAT/LA login (required)}
 //   201 {"ticket","expires_at","ttl_seconds","redirect_url","decision_id"}
 //   403 {"error":{"code":"access_denied","reason":<decision.h reason>,"decision_id"}}
-// POST /v1/handoffs/redeem (school clients): {"ticket": "..."}
+// POST /v1/handoffs/redeem (school clients; another kind is a failed redeem): {"ticket": ...}
 //   200 {"active":true, ...} or 200 {"active":false,"decision_id"} (the reason is only audited)
 #include "daemon/api/api_context.h"
 #include "daemon/api/api_json.h"
@@ -37,6 +37,7 @@ ApiResponse issue(ApiContext& ctx, const ApiRequest& req) {
   auto result = ctx.handoffs.issue(*req.client, ir);
   if (!result) return error_response(500, "internal", "the ticket could not be stored");
   ctx.metrics.record_handoff("issue", result->issued);
+  if (!result->audited) ctx.metrics.record_audit_suppressed("issue");
   if (!result->issued) {
     auto extra = json_object();
     extra->set("reason", result->reason);
@@ -60,6 +61,7 @@ ApiResponse redeem(ApiContext& ctx, const ApiRequest& req) {
 
   RedeemResult r = ctx.handoffs.redeem(*req.client, **ticket);
   ctx.metrics.record_handoff("redeem", r.active);
+  if (!r.audited) ctx.metrics.record_audit_suppressed("redeem");
   auto o = json_object();
   o->set("active", r.active);
   if (!r.active) {
@@ -86,7 +88,12 @@ ApiResponse redeem(ApiContext& ctx, const ApiRequest& req) {
 void add_handoff_routes(Router& router, ApiContext& ctx) {
   router.add({"POST", "/v1/handoffs", {ClientKind::Site}, true},
              [&ctx](const ApiRequest& req) { return issue(ctx, req); });
-  router.add({"POST", "/v1/handoffs/redeem", {ClientKind::School}, true},
+  // Any authenticated client reaches redeem: a non-school one burns the ticket, is audited
+  // (wrong_client_kind) and is answered "not active" like any other failed redeem.
+  router.add({"POST",
+              "/v1/handoffs/redeem",
+              {ClientKind::School, ClientKind::Site, ClientKind::Admin},
+              true},
              [&ctx](const ApiRequest& req) { return redeem(ctx, req); });
 }
 

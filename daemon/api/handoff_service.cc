@@ -18,6 +18,7 @@ HandoffService::HandoffService(SnapshotHolder& snapshots, TicketStore& tickets, 
       clock_(clock),
       random_(random),
       ttl_seconds_(std::clamp(options.ttl_seconds, 1, 300)),
+      max_age_seconds_(options.max_age_seconds),
       purge_interval_(options.purge_interval) {}
 
 std::string HandoffService::new_decision_id() {
@@ -52,6 +53,14 @@ void HandoffService::audit(const std::string& action, const ApiClient& client,
   (void)audit_.record(event(action, client, decision_id, user, institution, allowed, reason));
 }
 
+bool HandoffService::audit_failure(const std::string& action, const ApiClient& client,
+                                   const std::string& decision_id, const std::string& user,
+                                   const std::string& institution, std::string_view reason) {
+  auto written =
+      audit_.record_failure(event(action, client, decision_id, user, institution, false, reason));
+  return !written || *written;  // a write failure is logged by the audit log
+}
+
 void HandoffService::maybe_purge() {
   {
     std::lock_guard lock(purge_mutex_);
@@ -69,10 +78,15 @@ Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRe
   out.decision_id = new_decision_id();
   auto deny = [&](std::string_view reason, const std::string& user) {
     out.reason = std::string(reason);
+    // Every refused issue keeps its own row: it is an access decision about a named user,
+    // asked by the trusted site (only redeem failures that burnt nothing are rate-limited).
     audit("issue", client, out.decision_id, user, request.institution, false, reason);
     return out;
   };
   if (client.kind != ClientKind::Site) return deny(handoff_reason::kWrongClientKind, request.user);
+  if (unix_seconds(clock_.now()) - request.auth_time > max_age_seconds_) {
+    return deny(handoff_reason::kAuthTimeTooOld, request.user);
+  }
   SnapshotPtr snap = snapshots_.get();
   if (!snap) return deny(handoff_reason::kNotReady, request.user);
 
@@ -105,16 +119,17 @@ Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRe
   // The ticket and its audit row commit together (one group-committed operation).
   const AuditEvent granted =
       event("issue", client, out.decision_id, user->id, inst->id, true, reason::kGranted);
+  AuditRow row;
   auto stored = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
     tickets_.insert_in(conn, rec);
-    audit_.insert_in(conn, granted);
+    row = audit_.insert_in(conn, granted);
   });
   if (!stored) {
     spdlog::error("handoff: storing a ticket failed: {}", stored.error().message);
     audit("issue", client, out.decision_id, user->id, inst->id, false, handoff_reason::kStoreError);
     return std::unexpected(stored.error());
   }
-  AuditLog::log_line(granted);
+  AuditLog::log_line(granted, &row);
   out.issued = true;
   out.reason = std::string(reason::kGranted);
   out.ticket = ticket;
@@ -127,6 +142,7 @@ Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRe
 RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ticket) {
   RedeemResult out;
   out.decision_id = new_decision_id();
+  const std::string inst_label = client.institution;
   auto inactive = [&](std::string_view reason, const std::string& user,
                       const std::string& institution) {
     out.active = false;
@@ -134,25 +150,35 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
     audit("redeem", client, out.decision_id, user, institution, false, reason);
     return std::move(out);
   };
-  const std::string inst_label = client.institution;
+  auto refused = [&](std::string_view reason) {  // nothing to burn
+    out.active = false;
+    out.reason = std::string(reason);
+    out.audited = audit_failure("redeem", client, out.decision_id, "", inst_label, reason);
+    return std::move(out);
+  };
   // 32 bytes -> exactly 43 base64url characters.
   auto raw = base64url_decode(ticket);
   if (ticket.size() != 43 || !raw || raw->size() != 32) {
-    return inactive(handoff_reason::kMalformedTicket, "", inst_label);
+    return refused(client.kind != ClientKind::School ? handoff_reason::kWrongClientKind
+                                                     : handoff_reason::kMalformedTicket);
   }
   const std::int64_t now = unix_seconds(clock_.now());
   const std::string hash_hex = to_hex(sha256(ticket));
   // One operation burns the ticket, judges the attempt and writes its audit row, so that the
   // burn and the audit commit together; the answer waits for that commit. Whatever the
   // outcome, a ticket that existed is burnt.
+  // An attempt that burnt nothing (an unknown or already burnt ticket) is a failure that
+  // changed nothing: its row is rate-limited per client.
   AuditEvent verdict;
+  std::optional<AuditRow> row;
   auto ran = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
     const ConsumeResult consumed = tickets_.consume_in(conn, hash_hex, now);
     judge(client, consumed, now, out);
     const TicketRecord* rec = consumed.record ? &*consumed.record : nullptr;
     verdict = event("redeem", client, out.decision_id, rec ? rec->user_id : "",
                     rec ? rec->institution : inst_label, out.active, out.reason);
-    audit_.insert_in(conn, verdict);
+    row = consumed.outcome == ConsumeOutcome::Consumed ? audit_.insert_in(conn, verdict)
+                                                       : audit_.insert_failure_in(conn, verdict);
   });
   if (!ran) {
     spdlog::error("handoff: redeeming a ticket failed: {}", ran.error().message);
@@ -161,7 +187,8 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
     out = std::move(failed);
     return inactive(handoff_reason::kStoreError, "", inst_label);
   }
-  AuditLog::log_line(verdict);
+  out.audited = row.has_value();
+  if (row) AuditLog::log_line(verdict, &*row);
   return out;
 }
 
@@ -169,12 +196,14 @@ void HandoffService::judge(const ApiClient& client, const ConsumeResult& consume
                            RedeemResult& out) const {
   out.active = false;
   auto inactive = [&](std::string_view reason) { out.reason = std::string(reason); };
+  // A caller that is not a school should not redeem at all: that is the reason, whatever the
+  // ticket (which is burnt all the same).
+  if (client.kind != ClientKind::School) return inactive(handoff_reason::kWrongClientKind);
   if (consumed.outcome == ConsumeOutcome::Unknown) return inactive(handoff_reason::kUnknownTicket);
   const TicketRecord& rec = *consumed.record;
   if (consumed.outcome == ConsumeOutcome::AlreadyConsumed) {
     return inactive(handoff_reason::kTicketReused);
   }
-  if (client.kind != ClientKind::School) return inactive(handoff_reason::kWrongClientKind);
   if (now >= rec.expires_at) return inactive(handoff_reason::kTicketExpired);
   if (client.institution != rec.institution) return inactive(handoff_reason::kWrongInstitution);
   SnapshotPtr snap = snapshots_.get();

@@ -35,10 +35,13 @@ inline constexpr std::string_view kTicketExpired = "ticket_expired";
 inline constexpr std::string_view kWrongInstitution = "wrong_institution";
 inline constexpr std::string_view kWrongClientKind = "wrong_client_kind";
 inline constexpr std::string_view kStoreError = "store_error";
+inline constexpr std::string_view kAuthTimeTooOld = "auth_time_too_old";
 }  // namespace handoff_reason
 
 struct HandoffOptions {
   int ttl_seconds = 30;  // clamped to [1, 300]
+  // A MAT/LA login (auth_time) older than this is not handed off (auth_time_too_old).
+  std::int64_t max_age_seconds = 12 * 3600;
   // Expired tickets are purged at most this often (during issue()).
   std::chrono::seconds purge_interval{60};
 };
@@ -58,6 +61,7 @@ struct IssueResult {
   std::int64_t expires_at = 0;
   int ttl_seconds = 0;
   std::string redirect_url;
+  bool audited = true;  // always: every issue decision has its own audit row
 };
 
 struct RedeemResult {
@@ -72,6 +76,8 @@ struct RedeemResult {
   bool skip_second_factor = false;
   bool mfa = false;
   std::int64_t auth_time = 0;
+  // false: a failure that got no audit row of its own (rate-limited; counted in a summary).
+  bool audited = true;
 };
 
 class HandoffService {
@@ -98,6 +104,11 @@ class HandoffService {
   void audit(const std::string& action, const ApiClient& client, const std::string& decision_id,
              const std::string& user, const std::string& institution, bool allowed,
              std::string_view reason);
+  // The same for a denial that changed nothing: rate-limited per client (AuditLog). Returns
+  // whether it got a row of its own.
+  bool audit_failure(const std::string& action, const ApiClient& client,
+                     const std::string& decision_id, const std::string& user,
+                     const std::string& institution, std::string_view reason);
   // Sets out.active/reason (and the active fields) for a burn's outcome. In-memory only.
   void judge(const ApiClient& client, const ConsumeResult& consumed, std::int64_t now,
              RedeemResult& out) const;
@@ -110,6 +121,7 @@ class HandoffService {
   RandomSource& random_;  // GUARDED_BY(random_mutex_)
   std::mutex random_mutex_;
   int ttl_seconds_;
+  std::int64_t max_age_seconds_;
   std::chrono::seconds purge_interval_;
   std::mutex purge_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_purge_;  // GUARDED_BY(purge_mutex_)

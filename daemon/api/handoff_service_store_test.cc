@@ -137,7 +137,7 @@ TEST_F(HandoffServiceTest, TicketIsStillGoodJustBeforeExpiry) {
 TEST_F(HandoffServiceTest, TtlIsConfigurableButCappedAtFiveMinutes) {
   HandoffService long_lived(holder_, *tickets_, *audit_, clock_, random_, {.ttl_seconds = 3600});
   EXPECT_EQ(long_lived.ttl_seconds(), 300);
-  auto t = long_lived.issue(*clients_.find("mat-site"), {"alice", "100001", false, 1});
+  auto t = long_lived.issue(*clients_.find("mat-site"), {"alice", "100001", false, 1'799'999'900});
   ASSERT_TRUE(t && t->issued);
   EXPECT_EQ(t->expires_at, unix_seconds(clock_.now()) + 300);
 }
@@ -234,10 +234,17 @@ TEST_F(HandoffServiceTest, ConcurrentRedeemsOfOneTicketHaveOneWinnerAndAreAllAud
   for (auto& th : threads) th.join();
   EXPECT_EQ(active.load(), 1);
   EXPECT_EQ(reused.load(), kThreads - 1);
+  // The reuses of one second beyond the rate limit are counted in one summary row.
+  clock_.advance(seconds(1));
+  ASSERT_TRUE(audit_->flush_suppressed());
   const auto events = log_of(1000);
-  ASSERT_EQ(events.size(), static_cast<std::size_t>(kThreads + 1));  // the issue, every redeem
+  std::int64_t accounted = 0;
   int granted = 0;
-  for (const auto& e : events) granted += e.action == "redeem" && e.allowed;
+  for (const auto& e : events) {
+    accounted += e.events;
+    granted += e.action == "redeem" && e.allowed;
+  }
+  EXPECT_EQ(accounted, kThreads + 1);  // the issue, every redeem
   EXPECT_EQ(granted, 1);
 }
 
@@ -270,6 +277,51 @@ TEST_F(HandoffServiceTest, AnIssueWhoseAuditRowCannotBeWrittenStoresNoTicket) {
   EXPECT_FALSE(r);
   SQLite::Database side(dir_.file("tg.db"), SQLite::OPEN_READWRITE);
   EXPECT_EQ(side.execAndGet("SELECT count(*) FROM handoff_tickets").getInt(), 0);
+}
+
+// Issue 15 item 7: every malformed redeem wrote an fsynced audit row.
+TEST_F(HandoffServiceTest, AFloodOfMalformedRedeemsDoesNotWriteAnAuditRowEach) {
+  const auto batches = db_->batches();
+  for (int i = 0; i < 200; ++i) EXPECT_FALSE(redeem("alder", "short").active);
+  EXPECT_LE(log_of(1000).size(), 10u);
+  EXPECT_LE(db_->batches() - batches, 10u);  // each batch is a commit: an fsync
+}
+
+TEST_F(HandoffServiceTest, SuppressedFailuresAreCountedInOneSummaryRowPerClient) {
+  int audited = 0;
+  for (int i = 0; i < 20; ++i) audited += redeem("alder", "short").audited;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(redeem("birch", std::string(43, 'A')).audited);
+  EXPECT_EQ(audited, 5);  // [audit] failure_rows_per_second
+  EXPECT_EQ(audit_->suppressed_total(), 15u);
+  clock_.advance(seconds(1));
+  ASSERT_EQ(*audit_->flush_suppressed(), 1u);
+  auto summary = *audit_->query({.limit = 1});
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].reason, kSuppressedFailures);
+  EXPECT_EQ(summary[0].client, "alder");
+  EXPECT_EQ(summary[0].action, "redeem");
+  EXPECT_EQ(summary[0].events, 15);
+  EXPECT_EQ(log_of(100).size(), 5u + 3u + 1u);
+  // A burn is never suppressed, whatever the rate.
+  IssueResult t = issue("alice", "100002");
+  EXPECT_TRUE(redeem("alder", t.ticket).audited);  // wrong school: burnt, so audited
+  EXPECT_TRUE(audit_->verify()->ok());
+}
+
+// Issue 15 item 7: an auth_time of 1970 was accepted.
+TEST_F(HandoffServiceTest, ALoginOlderThanMaxAgeIsNotHandedOff) {
+  const std::int64_t now = unix_seconds(clock_.now());
+  auto old = service_->issue(*clients_.find("mat-site"), {"alice", "100001", true, 1});
+  ASSERT_TRUE(old);
+  EXPECT_FALSE(old->issued);
+  EXPECT_EQ(old->reason, "auth_time_too_old");
+  EXPECT_EQ(last_audit().reason, "auth_time_too_old");
+  auto stale =
+      service_->issue(*clients_.find("mat-site"), {"alice", "100001", true, now - 12 * 3600 - 1});
+  EXPECT_FALSE(stale->issued);
+  auto fresh =
+      service_->issue(*clients_.find("mat-site"), {"alice", "100001", true, now - 12 * 3600});
+  EXPECT_TRUE(fresh->issued) << fresh->reason;
 }
 
 }  // namespace

@@ -19,6 +19,9 @@
 #include "daemon/api/api_test_fixtures.h"
 #include "daemon/api/http_server.h"
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 namespace trustgate {
 namespace {
 
@@ -49,6 +52,7 @@ struct Reply {
   std::string body;
   std::string content_type;
   std::string www_authenticate;
+  std::string retry_after;
   Poco::JSON::Object::Ptr json;
   std::string error_code() const {
     if (!json || !json->has("error")) return "";
@@ -98,6 +102,7 @@ class HttpApiTest : public ::testing::Test {
     r.status = resp.getStatus();
     r.content_type = resp.getContentType();
     r.www_authenticate = resp.get("WWW-Authenticate", "");
+    r.retry_after = resp.get("Retry-After", "");
     Poco::StreamCopier::copyToString(in, r.body);
     if (r.content_type.starts_with("application/json")) {
       Poco::JSON::Parser p;
@@ -262,8 +267,10 @@ TEST_F(HttpApiTest, CallersAreAuthenticatedAndLimitedToTheirKind) {
   // Kinds.
   expect_json_error(call("GET", "/v1/clusters", school("alder")), 403, "forbidden");
   expect_json_error(call("POST", "/v1/handoffs", school("alder"), "{}"), 403, "forbidden");
-  expect_json_error(call("POST", "/v1/handoffs/redeem", site(), R"({"ticket":"x"})"), 403,
-                    "forbidden");
+  // Redeem answers any client; another kind than school is a failed redeem (see
+  // ARedeemByANonSchoolClientIsAuditedAndBurnsTheTicket).
+  EXPECT_FALSE(call("POST", "/v1/handoffs/redeem", site(), R"({"ticket":"x"})")
+                   .json->getValue<bool>("active"));
   expect_json_error(call("POST", "/v1/users/alice/associations", site(),
                          R"({"kind":"institution","target":"100003"})"),
                     403, "forbidden");
@@ -539,6 +546,89 @@ TEST_F(HttpApiTest, StopsPromptlyAndRefusesPlainHttpOffLoopback) {
   HttpConfig bad;
   bad.listen = "not-an-address";
   EXPECT_FALSE(ApiServer::start(bad, *ctx_));
+}
+
+// Issue 15 item 7: a redeem by a non-school client was refused (403) before it was audited.
+TEST_F(HttpApiTest, ARedeemByANonSchoolClientIsAuditedAndBurnsTheTicket) {
+  const std::string ticket = issue("alice", "100001").json->getValue<std::string>("ticket");
+  auto o = json_object();
+  o->set("ticket", ticket);
+  Reply r = call("POST", "/v1/handoffs/redeem", site(), to_json(o));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> names = r.json->getNames();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"active", "decision_id"}));
+  EXPECT_FALSE(r.json->getValue<bool>("active"));
+  auto events = *audit_->query({.action = "redeem"});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].decision_id, r.json->getValue<std::string>("decision_id"));
+  EXPECT_EQ(events[0].client, "mat-site");
+  EXPECT_EQ(events[0].reason, handoff_reason::kWrongClientKind);
+  EXPECT_EQ(events[0].user, "id-alice");
+  // Burnt: the school can no longer redeem it.
+  EXPECT_FALSE(redeem("alder", ticket).json->getValue<bool>("active"));
+  EXPECT_EQ((*audit_->query({.action = "redeem", .limit = 1}))[0].reason,
+            handoff_reason::kTicketReused);
+}
+
+// Issue 15 item 7: failed authentication was neither logged nor rate-limited.
+TEST_F(HttpApiTest, FailedAuthenticationIsThrottledPerClaimedClientWith429AndRetryAfter) {
+  const std::string wrong = bearer("mat-site", "wrong-secret-0123456789");
+  for (int i = 0; i < 10; ++i)
+    expect_json_error(call("GET", "/v1/clusters", wrong), 401, "unauthorized");
+  Reply limited = call("GET", "/v1/clusters", wrong);
+  expect_json_error(limited, 429, "too_many_requests");
+  EXPECT_EQ(limited.retry_after, "60");
+  // The id is throttled whatever the secret, until the window ends; other clients are not.
+  expect_json_error(call("GET", "/v1/clusters", site()), 429, "too_many_requests");
+  EXPECT_EQ(call("GET", "/v1/clusters", admin()).status, 200);
+  clock_.advance(std::chrono::seconds(45));
+  EXPECT_EQ(call("GET", "/v1/clusters", wrong).retry_after, "15");
+  clock_.advance(std::chrono::seconds(15));
+  EXPECT_EQ(call("GET", "/v1/clusters", site()).status, 200);
+  // Unknown ids share one key: guessing ids is throttled too.
+  for (int i = 0; i < 10; ++i)
+    call("GET", "/v1/clusters", bearer("guess" + std::to_string(i), kSiteSecret));
+  expect_json_error(call("GET", "/v1/clusters", bearer("another", kSiteSecret)), 429,
+                    "too_many_requests");
+  EXPECT_NE(call("GET", "/metrics").body.find("trustgate_auth_throttled_total 4"),
+            std::string::npos);
+}
+
+TEST_F(HttpApiTest, FailedAuthenticationIsLoggedAndCountedNeverWithTheSecret) {
+  std::ostringstream captured;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+  spdlog::default_logger()->sinks().push_back(sink);
+  call("GET", "/v1/clusters", bearer("mat-site", "the-wrong-secret-0123456789"));
+  call("GET", "/v1/clusters", "Basic !!!");
+  call("GET", "/v1/clusters");
+  spdlog::default_logger()->flush();
+  spdlog::default_logger()->sinks().pop_back();
+  const std::string log = captured.str();
+  EXPECT_NE(log.find("auth: failed (invalid credential): client=\"mat-site\""), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("malformed"), std::string::npos) << log;
+  EXPECT_EQ(log.find("the-wrong-secret"), std::string::npos) << log;
+  const std::string metrics = call("GET", "/metrics").body;
+  for (const char* line : {"trustgate_auth_failures_total{reason=\"invalid\"} 1",
+                           "trustgate_auth_failures_total{reason=\"malformed\"} 1",
+                           "trustgate_auth_failures_total{reason=\"missing\"} 1"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  }
+}
+
+// Issue 15 item 7: an auth_time of 1970 was accepted.
+TEST_F(HttpApiTest, AHandoffForALoginFromLongAgoIsRefusedWithItsReason) {
+  auto ask = [&](std::int64_t auth_time) {
+    return call(
+        "POST", "/v1/handoffs", site(),
+        fmt::format(R"({{"user":"alice","institution":"100001","auth_time":{}}})", auth_time));
+  };
+  Reply old = ask(1);
+  expect_json_error(old, 403, "access_denied");
+  EXPECT_EQ(old.json->getObject("error")->getValue<std::string>("reason"), "auth_time_too_old");
+  EXPECT_EQ(ask(unix_seconds(clock_.now()) - 13 * 3600).status, 403);
+  EXPECT_EQ(ask(unix_seconds(clock_.now()) - 11 * 3600).status, 201);
 }
 
 }  // namespace

@@ -43,6 +43,21 @@ void Metrics::record_handoff(const std::string& action, bool allowed) {
   ++handoffs_[{action, allowed}];
 }
 
+void Metrics::record_auth_failure(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  ++auth_failures_[reason];
+}
+
+void Metrics::record_auth_throttled() {
+  std::lock_guard lock(mutex_);
+  ++auth_throttled_;
+}
+
+void Metrics::record_audit_suppressed(const std::string& action) {
+  std::lock_guard lock(mutex_);
+  ++audit_suppressed_[action];
+}
+
 void Metrics::set_revision(std::int64_t revision) {
   std::lock_guard lock(mutex_);
   revision_ = revision;
@@ -90,6 +105,23 @@ std::string Metrics::render() const {
   for (const auto& [key, n] : handoffs_) {
     out += fmt::format("trustgate_handoffs_total{{action=\"{}\",decision=\"{}\"}} {}\n",
                        label(key.first), key.second ? "allow" : "deny", n);
+  }
+  out += "# HELP trustgate_auth_failures_total Failed authentications by reason.\n";
+  out += "# TYPE trustgate_auth_failures_total counter\n";
+  for (const auto& [reason, n] : auth_failures_) {
+    out += fmt::format("trustgate_auth_failures_total{{reason=\"{}\"}} {}\n", label(reason), n);
+  }
+  out +=
+      "# HELP trustgate_auth_throttled_total Requests refused (429) after repeated failed "
+      "authentications.\n";
+  out += "# TYPE trustgate_auth_throttled_total counter\n";
+  out += fmt::format("trustgate_auth_throttled_total {}\n", auth_throttled_);
+  out +=
+      "# HELP trustgate_audit_suppressed_total Handoff failures without an audit row of their "
+      "own (rate-limited; counted in a summary row).\n";
+  out += "# TYPE trustgate_audit_suppressed_total counter\n";
+  for (const auto& [action, n] : audit_suppressed_) {
+    out += fmt::format("trustgate_audit_suppressed_total{{action=\"{}\"}} {}\n", label(action), n);
   }
   out += "# HELP trustgate_revision The access-model revision being served.\n";
   out += "# TYPE trustgate_revision gauge\n";

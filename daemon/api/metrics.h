@@ -20,6 +20,11 @@ class Metrics {
   void record_request(const std::string& method, const std::string& endpoint, int status,
                       double seconds);
   void record_handoff(const std::string& action, bool allowed);  // issue/redeem
+  // A failed authentication ("missing", "malformed", "invalid"), and a throttled request.
+  void record_auth_failure(const std::string& reason);
+  void record_auth_throttled();
+  // A handoff failure whose audit row was rate-limited (counted in a summary row instead).
+  void record_audit_suppressed(const std::string& action);
 
   // For the sync loop.
   void set_revision(std::int64_t revision);
@@ -43,6 +48,9 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;  // GUARDED_BY
   std::map<std::pair<std::string, std::string>, Histogram> latency_;             // GUARDED_BY
   std::map<std::pair<std::string, bool>, std::uint64_t> handoffs_;               // GUARDED_BY
+  std::map<std::string, std::uint64_t> audit_suppressed_;                        // GUARDED_BY
+  std::map<std::string, std::uint64_t> auth_failures_;                           // GUARDED_BY
+  std::uint64_t auth_throttled_ = 0;                                             // GUARDED_BY
   std::int64_t revision_ = 0;
   std::optional<std::int64_t> last_sync_success_;
   bool degraded_ = false;

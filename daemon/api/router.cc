@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 
 #include "daemon/api/api_json.h"
@@ -56,6 +58,32 @@ bool content_type_is_json(std::string_view ct) {
   return iequals(media, "application/json");
 }
 
+// A client-chosen string for a log line: printable, one line, bounded.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 100)) {
+    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (s.size() > 100) out += "...";
+  return out;
+}
+
+std::string_view failure_name(AuthFailure f) {
+  switch (f) {
+    case AuthFailure::Missing:
+      return "missing";
+    case AuthFailure::Malformed:
+      return "malformed";
+    case AuthFailure::Invalid:
+      return "invalid";
+  }
+  return "invalid";
+}
+
 }  // namespace
 
 Result<ParsedTarget> parse_target(std::string_view target) {
@@ -106,6 +134,12 @@ ApiResponse unauthorized_response(std::string_view message) {
   return r;
 }
 
+void Router::throttle_authentication(const Clock& clock, Metrics* metrics,
+                                     AuthThrottleOptions options) {
+  throttle_ = std::make_unique<AuthThrottle>(clock, options);
+  metrics_ = metrics;
+}
+
 void Router::add(RouteSpec spec, ApiHandler handler) {
   Route r;
   for (auto part : split(std::string_view(spec.pattern).substr(1), '/')) r.parts.emplace_back(part);
@@ -153,8 +187,34 @@ ApiResponse Router::dispatch(ApiRequest& request, std::string& endpoint) const {
   }
 
   if (!match->spec.clients.empty()) {
+    const std::string claimed = ClientRegistry::claimed_id(request.authorization).value_or("");
+    std::vector<std::string> keys;
+    if (throttle_) {
+      keys.push_back(clients_.find(claimed) ? "client:" + claimed : std::string("client:?"));
+      if (!request.peer.empty()) keys.push_back("peer:" + request.peer);
+      for (const auto& key : keys) {
+        if (auto wait = throttle_->retry_after(key)) {
+          if (metrics_) metrics_->record_auth_throttled();
+          spdlog::warn("auth: throttled after repeated failures: client=\"{}\" peer={} ({})",
+                       printable(claimed), request.peer.empty() ? "?" : request.peer, key);
+          ApiResponse r = error_response(429, "too_many_requests",
+                                         "too many failed authentications; retry later");
+          r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+          return r;
+        }
+      }
+    }
     auto client = clients_.authenticate(request.authorization);
     if (!client) {
+      if (metrics_) metrics_->record_auth_failure(std::string(failure_name(client.error())));
+      if (client.error() != AuthFailure::Missing) {
+        spdlog::warn("auth: failed ({} credential): client=\"{}\" peer={} endpoint={}",
+                     failure_name(client.error()), printable(claimed),
+                     request.peer.empty() ? "?" : request.peer, match->spec.pattern);
+        if (throttle_) {
+          for (const auto& key : keys) throttle_->failed(key);
+        }
+      }
       return unauthorized_response(client.error() == AuthFailure::Missing ? "credentials required"
                                                                           : "invalid credentials");
     }

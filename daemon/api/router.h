@@ -6,9 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "daemon/api/api_types.h"
+#include "daemon/api/auth_throttle.h"
 #include "daemon/api/client_auth.h"
+#include "daemon/api/metrics.h"
 
 namespace trustgate {
 
@@ -36,6 +39,13 @@ class Router {
 
   void add(RouteSpec spec, ApiHandler handler);
 
+  // Failed authentications (a malformed or wrong credential; not a missing one) are logged
+  // (the client id as claimed, the peer address; never the secret), counted in `metrics` and
+  // throttled per claimed client id and per peer address (AuthThrottle): a throttled request
+  // is answered 429 {"error":{"code":"too_many_requests"}} with Retry-After, before its
+  // secret is checked. Ids that name no client share one key. Call before serving.
+  void throttle_authentication(const Clock& clock, Metrics* metrics, AuthThrottleOptions options);
+
   // Fills in `request` (segments, params, query, client, json) and runs the matching handler.
   // `endpoint` receives the matched pattern ("unmatched" when none) for metrics.
   ApiResponse dispatch(ApiRequest& request, std::string& endpoint) const;
@@ -48,6 +58,8 @@ class Router {
   };
   const ClientRegistry& clients_;
   std::vector<Route> routes_;
+  std::unique_ptr<AuthThrottle> throttle_;
+  Metrics* metrics_ = nullptr;
 };
 
 // 401 with WWW-Authenticate for both schemes.

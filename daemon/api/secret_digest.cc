@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 namespace trustgate {
@@ -65,6 +66,14 @@ Sha256 sha256(std::string_view data) {
       len != out.size()) {
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
   }
+  return out;
+}
+
+Sha256 hmac_sha256(std::string_view key, std::string_view data) {
+  Sha256 out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
   return out;
 }
 

@@ -13,6 +13,8 @@ namespace trustgate {
 using Sha256 = std::array<std::uint8_t, 32>;
 
 Sha256 sha256(std::string_view data);
+// HMAC-SHA256 (RFC 2104) of `data` under `key`.
+Sha256 hmac_sha256(std::string_view key, std::string_view data);
 
 // Equality that takes the same time wherever the inputs differ (OpenSSL's CRYPTO_memcmp).
 // Inputs of different sizes compare unequal (their sizes are not secret).

@@ -260,6 +260,12 @@ class ApiE2eFixture : public ::testing::Test {
     q.bind(1, decision_id);
     return q.executeStep() ? q.getColumn(0).getString() : std::string();
   }
+  // How many events the matching rows stand for (a summary row counts its suppressed ones).
+  int sum_audit_events(const std::string& where) {
+    SQLite::Database db(daemon_->handoff_database().string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    return db.execAndGet("SELECT coalesce(sum(events), 0) FROM audit_log WHERE " + where).getInt();
+  }
   int count_audit(const std::string& where) {
     SQLite::Database db(daemon_->handoff_database().string(), SQLite::OPEN_READONLY);
     db.setBusyTimeout(5000);

@@ -58,7 +58,7 @@ TEST_F(HandoffRedeemE2eTest, UnknownOrMalformedTicketIsNotActive) {
   EXPECT_EQ(expect_inactive(redeem(std::string(43, '*'), school("alder"))), "malformed_ticket");
 }
 
-TEST_F(HandoffRedeemE2eTest, NoOrBadCredentialIs401AndDoesNotBurnTheTicket) {
+TEST_F(HandoffRedeemE2eTest, NoOrBadCredentialIs401AndDoesNotBurnTheTicketButAnotherKindDoes) {
   start();
   const std::string ticket = ticket_for("alice", "100001");
   const std::string body = R"({"ticket":")" + ticket + R"("})";
@@ -71,11 +71,15 @@ TEST_F(HandoffRedeemE2eTest, NoOrBadCredentialIs401AndDoesNotBurnTheTicket) {
     EXPECT_EQ(r.error_code(), "unauthorized");
     EXPECT_FALSE(r.json->has("active"));
   }
-  // A client of the wrong kind is refused before the ticket is touched.
-  EXPECT_EQ(call("POST", "/v1/handoffs/redeem", site(), body).status, 403);
-  EXPECT_EQ(call("POST", "/v1/handoffs/redeem", admin(), body).status, 403);
   Reply r = redeem(ticket, school("alder"));
   EXPECT_TRUE(r.active()) << r.body;
+  // An authenticated client of another kind is a failed redeem: burnt, audited, not active.
+  const std::string other = ticket_for("alice", "100001");
+  Reply by_site = call("POST", "/v1/handoffs/redeem", site(), R"({"ticket":")" + other + R"("})");
+  EXPECT_EQ(by_site.status, 200) << by_site.body;
+  EXPECT_FALSE(by_site.active());
+  EXPECT_EQ(audited_reason(by_site.str("decision_id")), "wrong_client_kind");
+  EXPECT_FALSE(redeem(other, school("alder")).active());
 }
 
 TEST_F(HandoffRedeemE2eTest, AccessRevokedBetweenIssueAndRedeemWins) {
