@@ -84,5 +84,32 @@ TEST(AuthThrottle, TheRouterThrottlesAPeerAddressWhateverIdsItClaims) {
             std::string::npos);
 }
 
+// A client id is throttled where the failures come from: someone guessing at another address
+// cannot lock the MAT site out where it runs.
+TEST(AuthThrottle, FailuresFromOneAddressDoNotLockAClientOutElsewhere) {
+  ManualClock clock;
+  ClientRegistry clients = api_testing::la_clients();
+  Router router(clients);
+  router.throttle_authentication(clock, nullptr, {.max_failures = 2, .window = seconds(30)});
+  router.add({"GET", "/v1/clusters", {ClientKind::Site}, false},
+             [](const ApiRequest&) { return json_response(200, json_object()); });
+  auto call = [&](std::string auth, std::string peer) {
+    ApiRequest r;
+    r.method = "GET";
+    r.target = "/v1/clusters";
+    r.authorization = std::move(auth);
+    r.peer = std::move(peer);
+    std::string endpoint;
+    return router.dispatch(r, endpoint).status;
+  };
+  const std::string good = std::string("Bearer mat-site:") + api_testing::kSiteSecret;
+  for (int i = 0; i < 3; ++i) call("Bearer mat-site:wrong-0123456789abcdef", "192.0.2.66");
+  EXPECT_EQ(call(good, "192.0.2.66"), 429);
+  EXPECT_EQ(call(good, "127.0.0.1"), 200);
+  // Loopback is not throttled as an address: every local client shares it.
+  for (int i = 0; i < 3; ++i) call("Bearer ops:wrong-0123456789abcdef", "127.0.0.1");
+  EXPECT_EQ(call(good, "127.0.0.1"), 200);
+}
+
 }  // namespace
 }  // namespace trustgate

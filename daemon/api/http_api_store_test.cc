@@ -595,6 +595,17 @@ TEST_F(HttpApiTest, FailedAuthenticationIsThrottledPerClaimedClientWith429AndRet
             std::string::npos);
 }
 
+// The peer address reaches the throttle from the edge; loopback (every local client shares it)
+// is never throttled as an address, so one local process cannot lock the others out.
+TEST_F(HttpApiTest, FailuresUnderManyClientIdsFromLoopbackDoNotLockOutItsOtherClients) {
+  for (int i = 0; i < 9; ++i) {
+    call("GET", "/v1/clusters", bearer("mat-site", "wrong-secret-0123456789"));
+    call("GET", "/v1/clusters", bearer("ops", "wrong-secret-0123456789"));
+  }
+  EXPECT_EQ(call("GET", "/v1/clusters", site()).status, 200);
+  EXPECT_EQ(call("GET", "/v1/clusters", admin()).status, 200);
+}
+
 TEST_F(HttpApiTest, FailedAuthenticationIsLoggedAndCountedNeverWithTheSecret) {
   std::ostringstream captured;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);

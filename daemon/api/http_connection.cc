@@ -357,6 +357,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
     try {
       const Poco::Net::IPAddress host = socket().peerAddress().host();
       peer = host.toString();
+      peer_ = peer;
       if (host.isLoopback() && !limits_.cap_loopback) cap = 0;
     } catch (...) {
       return;  // already disconnected
@@ -619,6 +620,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
     request.authorization = head->first("Authorization");
     request.content_type = head->first("Content-Type");
     request.body = std::move(body);
+    request.peer = peer_;  // for throttling and logs
     ApiResponse answer;
     try {
       answer = (*handler_)(std::move(request), too_large);
@@ -649,6 +651,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   std::shared_ptr<const EdgeHandler> handler_;
   std::shared_ptr<HttpConnections> connections_;
   bool tls_;
+  std::string peer_;     // the client's IP address
   std::string in_;       // bytes read and not yet consumed from pos_ on
   std::size_t pos_ = 0;  // start of the unconsumed bytes in in_
 };

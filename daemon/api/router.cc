@@ -11,6 +11,11 @@
 namespace trustgate {
 namespace {
 
+// 127.0.0.0/8 and ::1 (and ::ffff:127.x), as Poco prints them.
+bool is_loopback_address(const std::string& peer) {
+  return peer.starts_with("127.") || peer == "::1" || peer.starts_with("::ffff:127.");
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -190,8 +195,13 @@ ApiResponse Router::dispatch(ApiRequest& request, std::string& endpoint) const {
     const std::string claimed = ClientRegistry::claimed_id(request.authorization).value_or("");
     std::vector<std::string> keys;
     if (throttle_) {
-      keys.push_back(clients_.find(claimed) ? "client:" + claimed : std::string("client:?"));
-      if (!request.peer.empty()) keys.push_back("peer:" + request.peer);
+      // Per claimed id from one address, so that failures elsewhere cannot lock a client out
+      // where it runs; and per address, except loopback, which every local client shares.
+      keys.push_back((clients_.find(claimed) ? "client:" + claimed : std::string("client:?")) +
+                     "@" + request.peer);
+      if (!request.peer.empty() && !is_loopback_address(request.peer)) {
+        keys.push_back("peer:" + request.peer);
+      }
       for (const auto& key : keys) {
         if (auto wait = throttle_->retry_after(key)) {
           if (metrics_) metrics_->record_auth_throttled();
