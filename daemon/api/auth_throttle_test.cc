@@ -50,15 +50,16 @@ TEST(AuthThrottle, ZeroMaxFailuresNeverThrottles) {
   EXPECT_FALSE(t.retry_after("a"));
 }
 
-TEST(AuthThrottle, TheRouterThrottlesAPeerAddressWhateverIdsItClaims) {
-  ManualClock clock;
-  Metrics metrics(clock);
-  ClientRegistry clients = api_testing::la_clients();
-  Router router(clients);
-  router.throttle_authentication(clock, &metrics, {.max_failures = 2, .window = seconds(30)});
-  router.add({"GET", "/v1/clusters", {ClientKind::Site}, false},
-             [](const ApiRequest&) { return json_response(200, json_object()); });
-  auto call = [&](std::string auth, std::string peer) {
+// A router with one site-only endpoint and a throttle of `max_failures` per 30 s.
+struct ThrottledRouter {
+  explicit ThrottledRouter(Metrics* metrics, ManualClock& clock, int max_failures = 2)
+      : router(clients) {
+    router.throttle_authentication(clock, metrics,
+                                   {.max_failures = max_failures, .window = seconds(30)});
+    router.add({"GET", "/v1/clusters", {ClientKind::Site}, false},
+               [](const ApiRequest&) { return json_response(200, json_object()); });
+  }
+  ApiResponse call(std::string auth, std::string peer) {
     ApiRequest r;
     r.method = "GET";
     r.target = "/v1/clusters";
@@ -66,7 +67,16 @@ TEST(AuthThrottle, TheRouterThrottlesAPeerAddressWhateverIdsItClaims) {
     r.peer = std::move(peer);
     std::string endpoint;
     return router.dispatch(r, endpoint);
-  };
+  }
+  ClientRegistry clients = api_testing::la_clients();
+  Router router;
+};
+
+TEST(AuthThrottle, TheRouterThrottlesAPeerAddressWhateverIdsItClaims) {
+  ManualClock clock;
+  Metrics metrics(clock);
+  ThrottledRouter t(&metrics, clock);
+  auto call = [&](std::string auth, std::string peer) { return t.call(auth, peer); };
   EXPECT_EQ(call("Bearer mat-site:wrong-0123456789abcdef", "192.0.2.7").status, 401);
   EXPECT_EQ(call("Bearer ops:wrong-0123456789abcdef", "192.0.2.7").status, 401);
   ApiResponse limited =
@@ -88,20 +98,8 @@ TEST(AuthThrottle, TheRouterThrottlesAPeerAddressWhateverIdsItClaims) {
 // cannot lock the MAT site out where it runs.
 TEST(AuthThrottle, FailuresFromOneAddressDoNotLockAClientOutElsewhere) {
   ManualClock clock;
-  ClientRegistry clients = api_testing::la_clients();
-  Router router(clients);
-  router.throttle_authentication(clock, nullptr, {.max_failures = 2, .window = seconds(30)});
-  router.add({"GET", "/v1/clusters", {ClientKind::Site}, false},
-             [](const ApiRequest&) { return json_response(200, json_object()); });
-  auto call = [&](std::string auth, std::string peer) {
-    ApiRequest r;
-    r.method = "GET";
-    r.target = "/v1/clusters";
-    r.authorization = std::move(auth);
-    r.peer = std::move(peer);
-    std::string endpoint;
-    return router.dispatch(r, endpoint).status;
-  };
+  ThrottledRouter t(nullptr, clock);
+  auto call = [&](std::string auth, std::string peer) { return t.call(auth, peer).status; };
   const std::string good = std::string("Bearer mat-site:") + api_testing::kSiteSecret;
   for (int i = 0; i < 3; ++i) call("Bearer mat-site:wrong-0123456789abcdef", "192.0.2.66");
   EXPECT_EQ(call(good, "192.0.2.66"), 429);
