@@ -150,6 +150,10 @@ void prepare_unicode(std::string_view raw, std::string& out) {
         out.resize(at);
         icu::UnicodeString::fromUTF8(run).foldCase().toUTF8String(out);
       }
+      // A run that prepares to nothing (default ignorables such as U+034F) between two bytes that
+      // are not UTF-8 is kept as written: dropping it would join those bytes, which may then read
+      // as one well-formed character that a second normalization would prepare differently.
+      if (out.size() == at && start > 0 && i < raw.size()) out.append(run.data(), run.size());
     }
     if (i < raw.size()) out.push_back(raw[i++]);
   }

@@ -99,6 +99,17 @@ TEST(NormalizeDn, BytesThatAreNotUtf8AreKeptAsHex) {
   EXPECT_NE(normalize_dn("cn=a\\00b"), normalize_dn("cn=ab"));
 }
 
+// Found by fuzz_rule_strings: U+034F (CGJ, prepared to nothing) between the bytes C5 and BB,
+// neither UTF-8 alone, was dropped and joined them into "ż", which the next normalization kept.
+TEST(NormalizeDn, FuzzIgnorableBetweenBytesThatAreNotUtf8DoesNotJoinThem) {
+  const std::string once = normalize_dn("cn=\xc5\xcd\x8f\xbb");
+  EXPECT_EQ(normalize_dn(once), once);
+  EXPECT_NE(once, normalize_dn("cn=ż"));
+  const std::string found = normalize_dn("cn=\xcd\xcd\x8f\x8f");  // the fuzzer's input
+  EXPECT_EQ(normalize_dn(found), found);
+  EXPECT_EQ(normalize_dn("cn=a\xcd\x8f"), "cn=a");  // elsewhere an ignorable is still dropped
+}
+
 // --- properties over random DNs -------------------------------------------------------------
 
 // A raw value's characters: already prepared (lower case, NFKC_Casefold-stable), so distinct

@@ -68,6 +68,8 @@ Result<std::string> encode_sync_request(SyncMode mode, const std::optional<std::
 }
 
 Result<SyncStateValue> parse_sync_state(std::string_view bytes) {
+  // ber_init makes a BerElement without a buffer of an empty value, and ber_scanf dereferences it.
+  if (bytes.empty()) return fail("ldap.protocol", "empty Sync State control");
   berval in = as_berval(bytes);
   std::unique_ptr<BerElement, BerFree> owner(ber_init(&in));  // a copy of `in`
   if (!owner) return fail("ldap.protocol", "cannot allocate a BER element");

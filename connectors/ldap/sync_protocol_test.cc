@@ -83,6 +83,16 @@ TEST(SyncProtocolTest, RejectsSyncStateWithShortUuid) {
   EXPECT_FALSE(parse_sync_state("garbage"));
 }
 
+// Found by fuzz_ldap_entry: an empty control value (a server may send a Sync State control
+// without one) crashed in ber_scanf on the buffer-less BerElement ber_init makes of it.
+TEST(SyncProtocolTest, FuzzEmptySyncStateValueIsAnErrorNotACrash) {
+  auto parsed = parse_sync_state("");
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().code, "ldap.protocol");
+  EXPECT_FALSE(parse_sync_state(std::string_view()));
+  EXPECT_FALSE(parse_sync_info(""));
+}
+
 TEST(SyncProtocolTest, ParsesNewCookie) {
   const std::string cookie_text = "rid=000,csn=3";
   berval cookie = bv(cookie_text);

@@ -1,9 +1,10 @@
 #pragma once
 // One keep-alive HTTP/1.1 connection of the API server. Poco's TCPServer accepts connections and
-// hands each to a worker thread; reading, framing and writing are done here, strictly (RFC 9112),
-// because a lenient parser in front of authenticated endpoints is a request-smuggling surface
-// (Poco's lets the first of two Content-Length fields win, ignores an unknown Transfer-Encoding
-// and stops a malformed chunked body early, parsing the rest as the next request).
+// hands each to a worker thread; reading, framing and writing are done here (the parsing itself
+// in http_request_parser.h), strictly (RFC 9112), because a lenient parser in front of
+// authenticated endpoints is a request-smuggling surface (Poco's lets the first of two
+// Content-Length fields win, ignores an unknown Transfer-Encoding and stops a malformed chunked
+// body early, parsing the rest as the next request).
 //
 // Contract, per request:
 // - The head (request line and fields) must end within EdgeLimits::head_timeout of its first
