@@ -53,6 +53,10 @@ struct ClientConfig {
   ClientKind kind = ClientKind::Site;
   std::string institution;  // School clients: the institution it is bound to
   std::string secret_file;  // resolved path
+  // The name its TLS client certificate must carry (subject CN or a DNS subjectAltName) when
+  // [http] tls_client_ca is set; nullopt: the client's id, and a certificate is then required
+  // only when the request presents one or require_client_cert is on.
+  std::optional<std::string> certificate_name;
 };
 
 struct HttpConfig {

@@ -666,6 +666,15 @@ class DocumentReader {
     } else if (kind_ok && c.kind != ClientKind::School && !c.institution.empty()) {
       f.error("institution", "only school clients are bound to an institution");
     }
+    if (f.has("certificate_name")) {
+      std::string name;
+      f.read("certificate_name", name);
+      if (name.empty()) {
+        f.error("certificate_name", "must not be empty");
+      } else {
+        c.certificate_name = std::move(name);
+      }
+    }
     read_secret_path(f, "secret_file", c.secret_file);
     f.require("secret_file");
     f.refuse("secret", fmt::format(kInlineSecretMessage, "secret_file"));

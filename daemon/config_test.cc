@@ -1071,6 +1071,53 @@ TEST_F(ConfigTest, TlsSettingsMustComeInPairs) {
   expect_issue(load, main, 3, "http.require_client_cert", "needs tls_client_ca");
 }
 
+TEST_F(ConfigTest, ClientCertificateNameNeedsAClientCaAndAValue) {
+  write("s", "secret\n");
+  const std::string text = R"toml([[client]]
+id = "site"
+kind = "site"
+certificate_name = "site.la.example"
+secret_file = "s"
+
+[[client]]
+id = "ops"
+kind = "admin"
+certificate_name = ""
+secret_file = "s"
+)toml";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  expect_issue(load, main, 4, "client[0].certificate_name", "needs [http] tls_client_ca");
+  expect_issue(load, main, 10, "client[1].certificate_name", "must not be empty");
+}
+
+TEST_F(ConfigTest, ClientCertificateNameIsReadWhenAClientCaIsSet) {
+  write_secret("s", "secret\n");
+  write_secret("key.pem", "key\n");
+  const std::string text = R"toml([http]
+tls_cert = "cert.pem"
+tls_key = "key.pem"
+tls_client_ca = "ca.pem"
+
+[[client]]
+id = "site"
+kind = "site"
+certificate_name = "site.la.example"
+secret_file = "s"
+
+[[client]]
+id = "ops"
+kind = "admin"
+secret_file = "s"
+)toml";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  for (const auto& issue : load.issues) EXPECT_EQ(issue.key.find("certificate"), std::string::npos);
+  ASSERT_TRUE(load.config) << describe(load);
+  EXPECT_EQ(load.config->clients[0].certificate_name, "site.la.example");
+  EXPECT_FALSE(load.config->clients[1].certificate_name.has_value());
+}
+
 TEST_F(ConfigTest, ReadSecretStripsTheTrailingNewline) {
   EXPECT_EQ(read_secret(write_secret("a", "s3cret\n")).value(), "s3cret");
   EXPECT_EQ(read_secret(write_secret("b", "s3cret\r\n")).value(), "s3cret");

@@ -122,6 +122,11 @@ class Validator {
     const auto& clients = draft_.config.clients;
     for (std::size_t i = 0; i < clients.size(); ++i) {
       const ClientConfig& c = clients[i];
+      if (c.certificate_name && draft_.config.http.tls_client_ca_file.empty()) {
+        const ConfigOrigin& origin = draft_.clients[i];
+        draft_.add_issue(origin, "certificate_name", origin.line("certificate_name"),
+                         "a client certificate name needs [http] tls_client_ca");
+      }
       if (c.kind != ClientKind::School || c.institution.empty()) continue;
       if (directory_defines_institutions_ || institutions_.contains(c.institution)) continue;
       const ConfigOrigin& origin = draft_.clients[i];

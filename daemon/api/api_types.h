@@ -3,6 +3,7 @@
 // they can be driven in-process and the HTTP edge stays in one place (http_server.cc).
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct ApiRequest {
   // The caller's IP address as the HTTP edge saw it; "" when the edge does not say (then
   // failed authentications are throttled per claimed client id only).
   std::string peer;
+  // The subject CN and DNS subjectAltNames of the verified TLS client certificate this request
+  // came with; nullopt when it came with none (or not over TLS).
+  std::optional<std::vector<std::string>> certificate_names;
   std::string content_type;
   std::string body;
   Poco::JSON::Object::Ptr json;       // parsed body, for routes that take JSON

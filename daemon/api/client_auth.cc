@@ -44,6 +44,16 @@ std::optional<std::string> ClientRegistry::claimed_id(std::string_view authoriza
   return credential->substr(0, colon);
 }
 
+bool certificate_speaks_for(const ApiClient& client,
+                            const std::optional<std::vector<std::string>>& names) {
+  if (!names) return !client.certificate_required;
+  const std::string& want = client.certificate_name.empty() ? client.id : client.certificate_name;
+  for (const auto& name : *names) {
+    if (name.size() == want.size() && starts_with_ci(name, want)) return true;
+  }
+  return false;
+}
+
 std::string_view to_string(ClientKind kind) {
   switch (kind) {
     case ClientKind::Site:
@@ -64,7 +74,9 @@ Result<ClientRegistry> ClientRegistry::from_config(const std::vector<ClientConfi
       return fail("config.secret",
                   "client " + c.id + ": cannot read secret_file: " + secret.error().message);
     }
-    secrets.push_back({ApiClient{c.id, c.kind, c.institution}, std::move(*secret)});
+    ApiClient client{c.id, c.kind, c.institution, c.certificate_name.value_or(c.id),
+                     c.certificate_name.has_value()};
+    secrets.push_back({std::move(client), std::move(*secret)});
   }
   return from_secrets(std::move(secrets));
 }

@@ -27,6 +27,10 @@ struct ApiClient {
   std::string id;
   ClientKind kind = ClientKind::Site;
   std::string institution;  // school clients
+  // The name a TLS client certificate presented with its requests must carry (the id unless
+  // configured), and whether its requests must present one (certificate_name configured).
+  std::string certificate_name;
+  bool certificate_required = false;
 };
 
 struct ClientSecret {  // one client with its plain secret, as read at start-up
@@ -35,10 +39,19 @@ struct ClientSecret {  // one client with its plain secret, as read at start-up
 };
 
 enum class AuthFailure {
-  Missing,    // no or unsupported Authorization header -> 401
-  Malformed,  // unparseable credential -> 401
-  Invalid,    // unknown client or wrong secret -> 401
+  Missing,      // no or unsupported Authorization header -> 401
+  Malformed,    // unparseable credential -> 401
+  Invalid,      // unknown client or wrong secret -> 401
+  Certificate,  // right secret, but the TLS client certificate does not name the client -> 401
 };
+
+// Whether the TLS client certificate of a request may speak for `client`. `names` are the
+// verified certificate's subject CN and DNS subjectAltNames; nullopt when the request presented
+// none. A certificate naming another client never passes, so a stolen secret is not enough where
+// certificates are in use; without one, only a client that must present one is refused.
+// Names compare ASCII case-insensitively (DNS names do).
+bool certificate_speaks_for(const ApiClient& client,
+                            const std::optional<std::vector<std::string>>& names);
 
 std::string_view to_string(ClientKind kind);
 

@@ -87,5 +87,36 @@ TEST(ClientAuth, FromConfigReadsSecretFilesAndNamesTheClientOnFailure) {
   EXPECT_NE(bad.error().message.find("ghost"), std::string::npos);
 }
 
+TEST(ClientAuth, CertificateNamingAnotherClientNeverSpeaksForThisOne) {
+  ApiClient site{"mat-site", ClientKind::Site, "", "mat-site", false};
+  using Names = std::optional<std::vector<std::string>>;
+  EXPECT_TRUE(certificate_speaks_for(site, Names{{"mat-site"}}));
+  EXPECT_TRUE(certificate_speaks_for(site, Names{{"other.example", "MAT-Site"}}));  // DNS case
+  EXPECT_FALSE(certificate_speaks_for(site, Names{{"alder"}}));
+  EXPECT_FALSE(certificate_speaks_for(site, Names{{"mat-site.evil"}}));
+  EXPECT_FALSE(certificate_speaks_for(site, Names{{"mat-sit"}}));
+  EXPECT_FALSE(certificate_speaks_for(site, Names{std::vector<std::string>{}}));
+  // No certificate: fine unless the client must present one.
+  EXPECT_TRUE(certificate_speaks_for(site, std::nullopt));
+  ApiClient pinned{"birch", ClientKind::School, "100002", "birch.schools.example", true};
+  EXPECT_FALSE(certificate_speaks_for(pinned, std::nullopt));
+  EXPECT_FALSE(certificate_speaks_for(pinned, Names{{"birch"}}));  // the id is not the name
+  EXPECT_TRUE(certificate_speaks_for(pinned, Names{{"birch.schools.example"}}));
+}
+
+TEST(ClientAuth, FromConfigTiesCertificatesToTheIdUnlessANameIsConfigured) {
+  TempDir dir;
+  { std::ofstream(dir.file("site.secret")) << kSiteSecret << "\n"; }
+  std::filesystem::permissions(dir.file("site.secret"), std::filesystem::perms::owner_read);
+  ClientConfig plain{"mat-site", ClientKind::Site, "", dir.file("site.secret")};
+  ClientConfig named{"ops", ClientKind::Admin, "", dir.file("site.secret"), "ops.la.example"};
+  auto reg = ClientRegistry::from_config({plain, named});
+  ASSERT_TRUE(reg) << reg.error().message;
+  EXPECT_EQ(reg->find("mat-site")->certificate_name, "mat-site");
+  EXPECT_FALSE(reg->find("mat-site")->certificate_required);
+  EXPECT_EQ(reg->find("ops")->certificate_name, "ops.la.example");
+  EXPECT_TRUE(reg->find("ops")->certificate_required);
+}
+
 }  // namespace
 }  // namespace trustgate

@@ -3,8 +3,10 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/IPAddress.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/X509Certificate.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +18,7 @@
 #include <ctime>
 #include <expected>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -286,6 +289,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
     request.content_type = head->first("Content-Type");
     request.body = std::move(body);
     request.peer = peer_;  // for throttling and logs
+    request.certificate_names = certificate_names();
     ApiResponse answer;
     try {
       answer = (*handler_)(std::move(request), too_large);
@@ -308,6 +312,32 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
     return false;
   }
 
+  // The verified client certificate's subject CN and DNS subjectAltNames, read once per
+  // connection (the handshake is done once a request has been read); nullopt without one.
+  // A server context verifies any certificate it is shown, so a presented one is verified.
+  const std::optional<std::vector<std::string>>& certificate_names() {
+    if (!certificate_read_) {
+      certificate_read_ = true;
+      if (tls_) {
+        try {
+          Poco::Net::SecureStreamSocket secure(socket());
+          if (secure.havePeerCertificate()) {
+            const Poco::Net::X509Certificate cert = secure.peerCertificate();
+            std::string common_name;
+            std::set<std::string> dns_names;
+            cert.extractNames(common_name, dns_names);
+            std::vector<std::string> names(dns_names.begin(), dns_names.end());
+            if (!common_name.empty()) names.push_back(common_name);
+            certificate_names_ = std::move(names);
+          }
+        } catch (const Poco::Exception&) {
+          certificate_names_.reset();  // not a TLS socket after all: no certificate
+        }
+      }
+    }
+    return certificate_names_;
+  }
+
   void send_raw(std::string_view bytes) {
     socket().sendBytes(bytes.data(), static_cast<int>(bytes.size()));
   }
@@ -317,6 +347,8 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   std::shared_ptr<HttpConnections> connections_;
   bool tls_;
   std::string peer_;  // the client's IP address
+  bool certificate_read_ = false;
+  std::optional<std::vector<std::string>> certificate_names_;
   http::RequestInput input_;  // bytes read and not yet consumed
 };
 

@@ -85,6 +85,8 @@ std::string_view failure_name(AuthFailure f) {
       return "malformed";
     case AuthFailure::Invalid:
       return "invalid";
+    case AuthFailure::Certificate:
+      return "certificate";
   }
   return "invalid";
 }
@@ -215,6 +217,9 @@ ApiResponse Router::dispatch(ApiRequest& request, std::string& endpoint) const {
       }
     }
     auto client = clients_.authenticate(request.authorization);
+    if (client && !certificate_speaks_for(**client, request.certificate_names)) {
+      client = std::unexpected(AuthFailure::Certificate);
+    }
     if (!client) {
       if (metrics_) metrics_->record_auth_failure(std::string(failure_name(client.error())));
       if (client.error() != AuthFailure::Missing) {
@@ -226,7 +231,9 @@ ApiResponse Router::dispatch(ApiRequest& request, std::string& endpoint) const {
         }
       }
       return unauthorized_response(client.error() == AuthFailure::Missing ? "credentials required"
-                                                                          : "invalid credentials");
+                                   : client.error() == AuthFailure::Certificate
+                                       ? "the TLS client certificate does not name this client"
+                                       : "invalid credentials");
     }
     if (!match->spec.clients.contains((*client)->kind)) {
       return error_response(

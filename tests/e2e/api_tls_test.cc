@@ -77,9 +77,14 @@ class ApiTlsE2eTest : public ApiE2eFixture {
     ASSERT_TRUE(pki_->make_ca("ca"));
     ASSERT_TRUE(
         pki_->make_cert("server", "ca", "127.0.0.1", "serverAuth", "IP:127.0.0.1,DNS:localhost"));
-    ASSERT_TRUE(pki_->make_cert("alder-backend", "ca", "alder-backend", "clientAuth", ""));
+    // Client certificates name the client id they speak for (CN), or carry a configured name.
+    ASSERT_TRUE(pki_->make_cert("mat-site", "ca", "mat-site", "clientAuth", ""));
+    ASSERT_TRUE(pki_->make_cert("alder", "ca", "alder", "clientAuth", ""));
+    ASSERT_TRUE(pki_->make_cert("birch", "ca", "birch", "clientAuth", ""));
+    ASSERT_TRUE(pki_->make_cert("birch-named", "ca", "Birch Primary backend", "clientAuth",
+                                "DNS:birch.schools.example"));
     ASSERT_TRUE(pki_->make_ca("rogue"));
-    ASSERT_TRUE(pki_->make_cert("rogue-client", "rogue", "alder-backend", "clientAuth", ""));
+    ASSERT_TRUE(pki_->make_cert("rogue-client", "rogue", "alder", "clientAuth", ""));
   }
   void TearDown() override {
     daemon_.reset();
@@ -87,14 +92,19 @@ class ApiTlsE2eTest : public ApiE2eFixture {
     fs::remove_all(pki_dir_, ec);
   }
 
-  // Starts the daemon with TLS; with client certificates required when `require_client_cert`.
-  void start_tls(bool require_client_cert) {
+  enum class ClientCerts { kNone, kOptional, kRequired };
+  // Starts the daemon with TLS; client certificates verified against "ca" unless kNone, and
+  // required when kRequired. birch's certificate must carry "birch.schools.example".
+  void start_tls(ClientCerts certs) {
     auto o = default_options();
     o.http_toml = fmt::format("tls_cert = \"{}\"\ntls_key = \"{}\"\n", pki_->pem("server"),
                               pki_->key("server"));
-    if (require_client_cert) {
-      o.http_toml +=
-          fmt::format("tls_client_ca = \"{}\"\nrequire_client_cert = true\n", pki_->pem("ca"));
+    if (certs != ClientCerts::kNone) {
+      o.http_toml += fmt::format("tls_client_ca = \"{}\"\nrequire_client_cert = {}\n",
+                                 pki_->pem("ca"), certs == ClientCerts::kRequired);
+      for (auto& c : o.clients) {
+        if (c.id == "birch") c.certificate_name = "birch.schools.example";
+      }
     }
     daemon_ = std::make_unique<testing::DaemonProcess>(std::move(o));
     ASSERT_TRUE(daemon_->wait_listening()) << daemon_->log();
@@ -152,13 +162,17 @@ class ApiTlsE2eTest : public ApiE2eFixture {
     return last;
   }
 
-  // Issue and redeem over TLS with `ctx`; true when the redeem is active.
-  bool handoff_over_tls(const Context::Ptr& ctx) {
-    Reply t = https(ctx, "POST", "/v1/handoffs", site(),
-                    R"({"user":"alice","institution":"100001","mfa":true,"auth_time":)" +
-                        std::to_string(unix_now()) + "}");
+  // Issues a ticket for alice at Alder as the site over `site_ctx`.
+  Reply issue_over_tls(const Context::Ptr& site_ctx) {
+    return https(site_ctx, "POST", "/v1/handoffs", site(),
+                 R"({"user":"alice","institution":"100001","mfa":true,"auth_time":)" +
+                     std::to_string(unix_now()) + "}");
+  }
+  // Issue over `site_ctx` and redeem as alder over `school_ctx`; true when the redeem is active.
+  bool handoff_over_tls(const Context::Ptr& site_ctx, const Context::Ptr& school_ctx) {
+    Reply t = issue_over_tls(site_ctx);
     EXPECT_EQ(t.status, 201) << t.body;
-    Reply r = https(ctx, "POST", "/v1/handoffs/redeem", school("alder"),
+    Reply r = https(school_ctx, "POST", "/v1/handoffs/redeem", school("alder"),
                     R"({"ticket":")" + t.str("ticket") + R"("})");
     EXPECT_EQ(r.status, 200) << r.body;
     return r.active();
@@ -169,10 +183,10 @@ class ApiTlsE2eTest : public ApiE2eFixture {
 };
 
 TEST_F(ApiTlsE2eTest, ServesHttpsVerifiedAgainstItsCaAndRefusesPlainHttp) {
-  start_tls(false);
+  start_tls(ClientCerts::kNone);
   auto trusting = client_context("ca");
   ASSERT_EQ(wait_ready_over_tls(trusting), "") << daemon_->log();
-  EXPECT_TRUE(handoff_over_tls(trusting));
+  EXPECT_TRUE(handoff_over_tls(trusting, trusting));
 
   // A client that trusts another CA refuses the server.
   EXPECT_EQ(https(client_context("rogue"), "GET", "/healthz").status, -1);
@@ -182,14 +196,14 @@ TEST_F(ApiTlsE2eTest, ServesHttpsVerifiedAgainstItsCaAndRefusesPlainHttp) {
   EXPECT_EQ(https(trusting, "GET", "/healthz").status, 200);
 }
 
-// The client certificate names a service, not a host: it must be accepted on its CA alone
-// (regression: the server also checked it against the client's IP address and dropped every
-// client).
-TEST_F(ApiTlsE2eTest, RequiredClientCertificateAcceptsCaSignedClientsOnlyWhateverTheirName) {
-  start_tls(true);
-  auto with_cert = client_context("ca", "alder-backend");
-  ASSERT_EQ(wait_ready_over_tls(with_cert), "") << daemon_->log();
-  EXPECT_TRUE(handoff_over_tls(with_cert));
+// The client certificate names a service, not a host: it is checked against its CA and the
+// client id, never the client's IP address (regression: the server also checked it against the
+// client's address and dropped every client).
+TEST_F(ApiTlsE2eTest, RequiredClientCertificateIsCheckedAgainstItsCaNotTheClientsAddress) {
+  start_tls(ClientCerts::kRequired);
+  auto site_cert = client_context("ca", "mat-site");
+  ASSERT_EQ(wait_ready_over_tls(site_cert), "") << daemon_->log();
+  EXPECT_TRUE(handoff_over_tls(site_cert, client_context("ca", "alder")));
 
   Reply without = https(client_context("ca"), "GET", "/healthz");
   EXPECT_EQ(without.status, -1) << without.body;
@@ -198,7 +212,68 @@ TEST_F(ApiTlsE2eTest, RequiredClientCertificateAcceptsCaSignedClientsOnlyWhateve
   EXPECT_EQ(testing::http_call(daemon_->port(), "GET", "/healthz").status, -1);
 
   EXPECT_TRUE(daemon_->running());
-  EXPECT_EQ(https(with_cert, "GET", "/healthz").status, 200);
+  EXPECT_EQ(https(site_cert, "GET", "/healthz").status, 200);
+}
+
+// Regression (issue 15): a certificate from the client CA let its holder authenticate as any
+// client whose secret it had. Now the certificate must name the client the secret is for.
+TEST_F(ApiTlsE2eTest, ClientCertificateIsTiedToTheClientIdItAuthenticatesAs) {
+  start_tls(ClientCerts::kRequired);
+  auto site_cert = client_context("ca", "mat-site");
+  auto alder_cert = client_context("ca", "alder");
+  ASSERT_EQ(wait_ready_over_tls(site_cert), "") << daemon_->log();
+
+  // Alder's certificate with the site's secret: refused, and counted as a failed authentication.
+  Reply stolen = issue_over_tls(alder_cert);
+  EXPECT_EQ(stolen.status, 401) << stolen.body;
+  EXPECT_NE(stolen.body.find("certificate does not name this client"), std::string::npos)
+      << stolen.body;
+  // The site's certificate with alder's secret: refused before the ticket is looked at.
+  Reply t = issue_over_tls(site_cert);
+  ASSERT_EQ(t.status, 201) << t.body;
+  Reply wrong = https(site_cert, "POST", "/v1/handoffs/redeem", school("alder"),
+                      R"({"ticket":")" + t.str("ticket") + R"("})");
+  EXPECT_EQ(wrong.status, 401) << wrong.body;
+  // The ticket was not burnt by the refused attempt: alder, over its own certificate, redeems it.
+  Reply right = https(alder_cert, "POST", "/v1/handoffs/redeem", school("alder"),
+                      R"({"ticket":")" + t.str("ticket") + R"("})");
+  EXPECT_EQ(right.status, 200) << right.body;
+  EXPECT_TRUE(right.active()) << right.body;
+
+  // A configured certificate_name is matched against the DNS subjectAltName; the id is then not
+  // enough.
+  EXPECT_EQ(https(client_context("ca", "birch-named"), "POST", "/v1/handoffs/redeem",
+                  school("birch"), R"({"ticket":"tg1.bogus"})")
+                .status,
+            200);  // authenticated: an unknown ticket answers inactive
+  EXPECT_EQ(https(client_context("ca", "birch"), "POST", "/v1/handoffs/redeem", school("birch"),
+                  R"({"ticket":"tg1.bogus"})")
+                .status,
+            401);
+
+  const std::string metrics = https(site_cert, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("reason=\"certificate\""), std::string::npos) << metrics;
+  EXPECT_NE(daemon_->log().find("certificate credential"), std::string::npos);
+}
+
+// With client certificates optional, a request without one authenticates by secret alone,
+// unless its client has a certificate_name; one with a certificate must match.
+TEST_F(ApiTlsE2eTest, OptionalClientCertificateMustStillNameTheClientWhenPresented) {
+  start_tls(ClientCerts::kOptional);
+  auto no_cert = client_context("ca");
+  ASSERT_EQ(wait_ready_over_tls(no_cert), "") << daemon_->log();
+  EXPECT_TRUE(handoff_over_tls(no_cert, no_cert));
+  EXPECT_TRUE(handoff_over_tls(client_context("ca", "mat-site"), client_context("ca", "alder")));
+  EXPECT_EQ(issue_over_tls(client_context("ca", "alder")).status, 401);
+  // birch has a certificate_name: it must present a certificate carrying it.
+  EXPECT_EQ(
+      https(no_cert, "POST", "/v1/handoffs/redeem", school("birch"), R"({"ticket":"tg1.bogus"})")
+          .status,
+      401);
+  EXPECT_EQ(https(client_context("ca", "birch-named"), "POST", "/v1/handoffs/redeem",
+                  school("birch"), R"({"ticket":"tg1.bogus"})")
+                .status,
+            200);
 }
 
 }  // namespace

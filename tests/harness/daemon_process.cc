@@ -69,6 +69,9 @@ DaemonProcess::DaemonProcess(DaemonOptions options) : options_(std::move(options
     clients +=
         fmt::format("[[client]]\nid = {}\nkind = {}\n", toml_string(c.id), toml_string(c.kind));
     if (!c.institution.empty()) clients += "institution = " + toml_string(c.institution) + "\n";
+    if (!c.certificate_name.empty()) {
+      clients += "certificate_name = " + toml_string(c.certificate_name) + "\n";
+    }
     clients += "secret_file = " + toml_string(secret.string()) + "\n\n";
   }
   const std::string config = fmt::format(

@@ -19,6 +19,7 @@ struct TestClient {
   std::string kind;         // "site", "school", "admin"
   std::string institution;  // school clients
   std::string secret;
+  std::string certificate_name = {};  // written as certificate_name when not empty
 };
 
 struct DaemonOptions {
