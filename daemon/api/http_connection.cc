@@ -100,12 +100,14 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
  public:
   HttpConnection(const Poco::Net::StreamSocket& socket, const EdgeLimits& limits,
                  std::shared_ptr<const EdgeHandler> handler,
-                 std::shared_ptr<HttpConnections> connections, bool tls)
+                 std::shared_ptr<HttpConnections> connections, bool tls,
+                 std::shared_ptr<const EdgeRefusalObserver> on_refusal)
       : TCPServerConnection(socket),
         limits_(limits),
         handler_(std::move(handler)),
         connections_(std::move(connections)),
-        tls_(tls) {}
+        tls_(tls),
+        on_refusal_(std::move(on_refusal)) {}
 
   void run() override {
     const int fd = socket().impl()->sockfd();
@@ -126,6 +128,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
         return;
       case HttpConnections::Admission::kOverCap:
         spdlog::debug("http: refused a connection from {}: {} already open", peer, cap);
+        observe_refusal(503, "too_many_connections");
         try {
           send(error_response(503, "too_many_connections",
                               fmt::format("at most {} connections per client address", cap)),
@@ -210,7 +213,16 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
 
   void refuse(const Refusal& r) {
     spdlog::debug("http: refused a request: {} ({})", r.message, r.status);
+    observe_refusal(r.status, r.code);
     send(error_response(r.status, r.code, r.message), false, false);
+  }
+
+  void observe_refusal(int status, const std::string& code) {
+    if (!on_refusal_ || !*on_refusal_) return;
+    try {
+      (*on_refusal_)(status, code);
+    } catch (...) {
+    }
   }
 
   // Closing first: stop sending, then read and drop what the client still sends for a moment,
@@ -346,6 +358,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   std::shared_ptr<const EdgeHandler> handler_;
   std::shared_ptr<HttpConnections> connections_;
   bool tls_;
+  std::shared_ptr<const EdgeRefusalObserver> on_refusal_;
   std::string peer_;  // the client's IP address
   bool certificate_read_ = false;
   std::optional<std::vector<std::string>> certificate_names_;
@@ -355,15 +368,17 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
 }  // namespace
 
 HttpConnectionFactory::HttpConnectionFactory(EdgeLimits limits, EdgeHandler handler,
-                                             std::shared_ptr<HttpConnections> connections, bool tls)
+                                             std::shared_ptr<HttpConnections> connections, bool tls,
+                                             EdgeRefusalObserver on_refusal)
     : limits_(limits),
       handler_(std::make_shared<const EdgeHandler>(std::move(handler))),
       connections_(std::move(connections)),
-      tls_(tls) {}
+      tls_(tls),
+      on_refusal_(std::make_shared<const EdgeRefusalObserver>(std::move(on_refusal))) {}
 
 Poco::Net::TCPServerConnection* HttpConnectionFactory::createConnection(
     const Poco::Net::StreamSocket& socket) {
-  return new HttpConnection(socket, limits_, handler_, connections_, tls_);
+  return new HttpConnection(socket, limits_, handler_, connections_, tls_, on_refusal_);
 }
 
 }  // namespace trustgate

@@ -51,6 +51,10 @@ struct EdgeLimits {
 // Answers one request whose framing was accepted. `body_too_large`: the body exceeds
 // max_body_bytes and was not read (request.body is empty); answer 413. Must not throw.
 using EdgeHandler = std::function<ApiResponse(ApiRequest request, bool body_too_large)>;
+// Told of every answer the edge gives itself, without the handler (400 bad_framing, 408, 431,
+// 501, 503 too_many_connections ...): its status and error code, both from a fixed set. Must not
+// throw.
+using EdgeRefusalObserver = std::function<void(int status, const std::string& code)>;
 
 // The open connections of one server, so that stopping it can abort them, and their count per
 // peer address. Thread-safe.
@@ -77,7 +81,8 @@ class HttpConnectionFactory final : public Poco::Net::TCPServerConnectionFactory
   // `tls`: the listening socket is a SecureServerSocket (TLS may hold decrypted bytes that
   // poll() cannot see).
   HttpConnectionFactory(EdgeLimits limits, EdgeHandler handler,
-                        std::shared_ptr<HttpConnections> connections, bool tls);
+                        std::shared_ptr<HttpConnections> connections, bool tls,
+                        EdgeRefusalObserver on_refusal = {});
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override;
 
  private:
@@ -85,6 +90,7 @@ class HttpConnectionFactory final : public Poco::Net::TCPServerConnectionFactory
   std::shared_ptr<const EdgeHandler> handler_;
   std::shared_ptr<HttpConnections> connections_;
   bool tls_;
+  std::shared_ptr<const EdgeRefusalObserver> on_refusal_;
 };
 
 }  // namespace trustgate

@@ -265,6 +265,15 @@ class HttpEdgeTest : public ::testing::Test {
     return audit_->query(q)->size();
   }
 
+  // The edge-refusal counter for (status, code) in the rendered metrics; 0 when absent.
+  int edge_refusals(int status, const std::string& code) const {
+    const std::string line = fmt::format(
+        "trustgate_http_edge_refusals_total{{status=\"{}\",code=\"{}\"}} ", status, code);
+    const std::string text = metrics_.render();
+    const auto at = text.find(line);
+    return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + line.size());
+  }
+
   TempDir dir_;
   ManualClock clock_;
   SeededRandom random_{7};
@@ -338,6 +347,7 @@ TEST_F(HttpEdgeTest, TwoContentLengthsAreRejectedNotSmuggled) {
                         std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
   expect_refused(e, 400, "bad_framing");
   EXPECT_EQ(issued(), 0u);
+  EXPECT_EQ(edge_refusals(400, "bad_framing"), 1);  // counted, though no route saw it
   expect_no_error_logs();
 }
 
@@ -556,6 +566,7 @@ TEST_F(HttpEdgeTest, SlowBodyIsCutOffAtTheDeadline) {
   ASSERT_EQ(r.size(), 1u) << got;
   EXPECT_EQ(r[0].status, 408);
   EXPECT_EQ(r[0].error_code(), "request_timeout");
+  EXPECT_EQ(edge_refusals(408, "request_timeout"), 1);
 }
 
 TEST_F(HttpEdgeTest, ConnectionsThatSendNothingAreClosedAfterTheIdleTimeout) {
@@ -618,6 +629,7 @@ TEST_F(HttpEdgeTest, OneClientAddressCannotHoldEveryWorkerThread) {
     ++refused;
   }
   EXPECT_EQ(refused, 2);
+  EXPECT_EQ(edge_refusals(503, "too_many_connections"), 2);
   expect_no_error_logs();
 }
 

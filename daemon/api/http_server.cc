@@ -162,8 +162,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiC
       return handle_request(*router, ctx, max, std::move(request), too_large);
     };
     s->server_ = std::make_unique<Poco::Net::TCPServer>(
-        new HttpConnectionFactory(limits, std::move(handler), s->connections_, s->tls_), *s->pool_,
-        socket, params);
+        new HttpConnectionFactory(limits, std::move(handler), s->connections_, s->tls_,
+                                  [&ctx](int status, const std::string& code) {
+                                    ctx.metrics.record_edge_refusal(status, code);
+                                  }),
+        *s->pool_, socket, params);
     s->server_->start();
     spdlog::info("http: listening on {}:{}{}", address.host().toString(), s->port_,
                  s->tls_ ? " (TLS)" : "");

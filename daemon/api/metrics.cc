@@ -53,6 +53,11 @@ void Metrics::record_auth_throttled() {
   ++auth_throttled_;
 }
 
+void Metrics::record_edge_refusal(int status, const std::string& code) {
+  std::lock_guard lock(mutex_);
+  ++edge_refusals_[{status, code}];
+}
+
 void Metrics::record_audit_suppressed(const std::string& action) {
   std::lock_guard lock(mutex_);
   ++audit_suppressed_[action];
@@ -99,6 +104,14 @@ std::string Metrics::render() const {
                        labels, h.count);
     out += fmt::format("trustgate_http_request_duration_seconds_sum{{{}}} {}\n", labels, h.sum);
     out += fmt::format("trustgate_http_request_duration_seconds_count{{{}}} {}\n", labels, h.count);
+  }
+  out +=
+      "# HELP trustgate_http_edge_refusals_total Requests and connections the HTTP edge refused "
+      "before routing them, by status and error code.\n";
+  out += "# TYPE trustgate_http_edge_refusals_total counter\n";
+  for (const auto& [key, n] : edge_refusals_) {
+    out += fmt::format("trustgate_http_edge_refusals_total{{status=\"{}\",code=\"{}\"}} {}\n",
+                       key.first, label(key.second), n);
   }
   out += "# HELP trustgate_handoffs_total Handoff issues and redeems by outcome.\n";
   out += "# TYPE trustgate_handoffs_total counter\n";

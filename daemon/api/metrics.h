@@ -20,9 +20,13 @@ class Metrics {
   void record_request(const std::string& method, const std::string& endpoint, int status,
                       double seconds);
   void record_handoff(const std::string& action, bool allowed);  // issue/redeem
-  // A failed authentication ("missing", "malformed", "invalid"), and a throttled request.
+  // A failed authentication ("missing", "malformed", "invalid", "certificate"), and a
+  // throttled request.
   void record_auth_failure(const std::string& reason);
   void record_auth_throttled();
+  // An answer the HTTP edge gave itself before any handler (a framing error, a timeout, a
+  // connection over the per-client cap): its status and error code.
+  void record_edge_refusal(int status, const std::string& code);
   // A handoff failure whose audit row was rate-limited (counted in a summary row instead).
   void record_audit_suppressed(const std::string& action);
 
@@ -51,6 +55,7 @@ class Metrics {
   std::map<std::string, std::uint64_t> audit_suppressed_;                        // GUARDED_BY
   std::map<std::string, std::uint64_t> auth_failures_;                           // GUARDED_BY
   std::uint64_t auth_throttled_ = 0;                                             // GUARDED_BY
+  std::map<std::pair<int, std::string>, std::uint64_t> edge_refusals_;           // GUARDED_BY
   std::int64_t revision_ = 0;
   std::optional<std::int64_t> last_sync_success_;
   bool degraded_ = false;
