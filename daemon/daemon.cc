@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 
 #include <atomic>
@@ -79,11 +78,6 @@ class Daemon {
   std::atomic<bool> ready_sent_{false};  // READY=1 sent (tick and the sync thread both look)
   std::optional<std::chrono::steady_clock::time_point> last_retention_;  // tick thread only
 };
-
-std::int64_t data_version(Store& store) {
-  return store.with_db(
-      [](SQLite::Database& db) { return db.execAndGet("PRAGMA data_version").getInt64(); });
-}
 
 Result<std::unique_ptr<SyncRuntime>> Daemon::build_sync(const Config& config) {
   auto rt = std::make_unique<SyncRuntime>();
@@ -169,7 +163,7 @@ Result<void> Daemon::start(Config config) {
     std::lock_guard lock(sync_mutex_);
     sync_ = std::move(*sync);
   }
-  data_version_ = data_version(*store_);
+  data_version_ = store_->try_data_version().value_or(-1);  // nothing else holds it yet
   maintain_audit();
   sync_->loop->start();
   publish_status();
@@ -223,10 +217,11 @@ void Daemon::maintain_audit() {
 }
 
 void Daemon::tick() {
-  // Another process (trustgatectl sync/associate) changed the store: serve its state.
-  const std::int64_t version = data_version(*store_);
-  if (version != data_version_) {
-    data_version_ = version;
+  // Another process (trustgatectl sync/associate) changed the store: serve its state. While
+  // this process writes a revision the question waits for a later tick (never the tick itself).
+  const std::optional<std::int64_t> version = store_->try_data_version();
+  if (version && *version != data_version_) {
+    data_version_ = *version;
     if (auto r = snapshots_.reload(*store_); !r)
       spdlog::error("reloading after an external change failed: {}", r.error().message);
   }

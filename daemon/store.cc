@@ -498,6 +498,16 @@ Result<std::optional<std::string>> Store::source_state(const std::string& source
   }
 }
 
+std::optional<std::int64_t> Store::try_data_version() {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+  try {
+    return db_->execAndGet("PRAGMA data_version").getInt64();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 Result<void> Store::checkpoint() {
   std::lock_guard lock(mutex_);
   try {

@@ -135,6 +135,13 @@ class Store {
   Result<void> checkpoint();
   Result<std::optional<std::int64_t>> last_sync_success();
 
+  // SQLite's PRAGMA data_version of the store's connection, which moves when another process
+  // commits to the file (trustgatectl sync/associate). Never waits: nullopt while another thread
+  // holds the store (a sync writing a revision, which may take as long as a full sync), so that
+  // a caller on a clock (the daemon's tick: watchdog, STATUS) keeps its pace; ask again later.
+  // A failed read is nullopt too.
+  std::optional<std::int64_t> try_data_version();
+
   // For modules that keep their own tables in this file (tickets, audit): runs `fn` with the
   // connection under the store's lock. `fn` must not touch the model tables (revisions,
   // users, ...): apply() keeps an in-memory copy of them.

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -23,6 +24,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -148,6 +150,7 @@ struct LaunchOptions {
   std::string log_level = "info";
   std::optional<std::chrono::microseconds> watchdog;
   bool with_credentials = true;
+  std::string directory_ldif = kDirectoryLdif;
 };
 
 // One trustgated process in its own temp folder: config + LDIF there, the client secret only
@@ -161,7 +164,7 @@ class DaemonUnderTest {
     dir_ = ::mkdtemp(tmpl.data());
     fs::create_directories(dir_ / "creds");
     write_file(dir_ / "creds" / "client-site", std::string(kSecret) + "\n", fs::perms::owner_read);
-    write_file(dir_ / "directory.ldif", kDirectoryLdif);
+    write_file(dir_ / "directory.ldif", options.directory_ldif);
     write_config(options.log_level);
 
     std::vector<std::string> env;
@@ -195,6 +198,7 @@ class DaemonUnderTest {
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   fs::path config_path() const { return dir_ / "trustgate.toml"; }
+  fs::path database_path() const { return dir_ / "state" / "trustgate.db"; }
   std::string log() const { return read_file(dir_ / "daemon.log"); }
   void write_config(const std::string& log_level) {
     write_file(config_path(), config_toml(port_, log_level));
@@ -297,6 +301,83 @@ TEST(SystemdDaemonTest, WatchdogKeepAlivesWhenWatchdogUsecIsSet) {
   ASSERT_TRUE(notify.wait_for("WATCHDOG=1", kStartDeadline)) << daemon.log();
   // Keep-alives keep coming while the sync loop is alive.
   ASSERT_TRUE(notify.wait_for("WATCHDOG=1", kStartDeadline)) << daemon.log();
+}
+
+// `users` staff all in the rule's group, so that the first sync writes a large revision.
+std::string large_directory(int users) {
+  std::string people, members;
+  for (int i = 0; i < users; ++i) {
+    people += fmt::format(
+        "dn: uid=u{0},ou=people,dc=t,dc=example\nobjectClass: inetOrgPerson\nuid: u{0}\n"
+        "cn: User {0}\nsn: {0}\nentryUUID: 00000000-0000-4000-8000-{0:012}\n\n",
+        i);
+    members += fmt::format("member: uid=u{},ou=people,dc=t,dc=example\n", i);
+  }
+  return people +
+         "dn: cn=staff-100001,ou=groups,dc=t,dc=example\nobjectClass: groupOfNames\n"
+         "cn: staff-100001\n" +
+         members;
+}
+
+// Regression (issue 13): a streamed revision held the store's lock from its first users to its
+// commit, and the main loop's tick waited for that lock to ask whether another process had
+// written, so neither STATUS nor WATCHDOG=1 came while a large sync was written. Now the tick
+// never waits for the store: its messages keep their pace through the whole first sync.
+TEST(SystemdDaemonTest, MainLoopKeepsTickingWhileALargeFirstSyncIsWritten) {
+  TestNotifySocket notify;
+  DaemonUnderTest daemon(
+      notify, {.watchdog = std::chrono::seconds(20), .directory_ldif = large_directory(200'000)});
+  // Every message until READY=1, with when it came. From the first status line (the store is
+  // open) another process holds SQLite's write lock for 4 s, so the daemon's revision waits for
+  // it (the store's busy timeout is 5 s) and the write takes long on any machine.
+  using Clock = std::chrono::steady_clock;
+  std::vector<std::pair<Clock::time_point, std::string>> got;
+  std::jthread other_writer;
+  const auto deadline = Clock::now() + 10min;
+  while (Clock::now() < deadline) {
+    auto m = notify.receive(30s);
+    if (!m) continue;
+    got.emplace_back(Clock::now(), *m);
+    if (*m == "READY=1") break;
+    if (is_status(*m) && !other_writer.joinable()) {
+      other_writer = std::jthread([path = daemon.database_path()] {
+        SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+        db.exec("BEGIN IMMEDIATE");
+        std::this_thread::sleep_for(4s);
+        db.exec("ROLLBACK");
+      });
+    }
+  }
+  ASSERT_FALSE(got.empty());
+  ASSERT_EQ(got.back().second, "READY=1") << daemon.log();
+  // The first sync ran from the first status line to READY=1. The daemon ticks every second;
+  // with the store's lock held it fell silent for the whole write (over 4 s here).
+  std::optional<Clock::time_point> first;
+  for (const auto& [at, m] : got) {
+    if (is_status(m) && !first) first = at;
+  }
+  ASSERT_TRUE(first);
+  const auto sync = got.back().first - *first;
+  // The longest silence of `kind` messages between the first status line and READY=1.
+  const auto longest_silence = [&](const std::function<bool(const std::string&)>& kind) {
+    auto longest = Clock::duration::zero();
+    Clock::time_point previous = *first;
+    for (const auto& [at, m] : got) {
+      if (at < *first || !(kind(m) || m == "READY=1")) continue;
+      longest = std::max(longest, at - previous);
+      previous = at;
+    }
+    return longest;
+  };
+  const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
+  // A tick is late by more than 2.5 s only on a machine far too loaded to run these tests.
+  const auto allowed = std::max<Clock::duration>(sync / 3, 2500ms);
+  const auto status_gap = longest_silence(is_status);
+  EXPECT_LT(status_gap, allowed) << "no STATUS for " << ms(status_gap).count() << " ms of a "
+                                 << ms(sync).count() << " ms first sync";
+  const auto watchdog_gap = longest_silence([](const std::string& m) { return m == "WATCHDOG=1"; });
+  EXPECT_LT(watchdog_gap, allowed) << "no WATCHDOG=1 for " << ms(watchdog_gap).count()
+                                   << " ms of a " << ms(sync).count() << " ms first sync";
 }
 
 TEST(SystemdDaemonTest, SighupWithGoodConfigChangesLogLevel) {
