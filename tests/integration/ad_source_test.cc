@@ -17,11 +17,13 @@
 #include "connectors/ldap/ad_source.h"
 #include "connectors/ldap/sync_view.h"
 #include "connectors/object_guid.h"
+#include "tests/harness/ad_test_directory.h"
 #include "tests/harness/samba_dc.h"
 
 namespace trustgate {
 namespace {
 
+using namespace ad_test;
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
@@ -58,37 +60,9 @@ SambaDc& loaded_dc() {
 
 LdapSourceOptions options_for(SambaDc& dc, const std::string& users_base,
                               const std::string& groups_base, bool incremental) {
-  LdapSourceOptions o = ad_default_options();
-  o.name = "ad";
-  o.url = dc.ldap_url();
-  o.bind_dn = SambaDc::kAdminDn;
-  o.bind_password = SambaDc::kAdminPassword;
-  o.users.base = users_base;
-  o.groups.base = groups_base;
-  o.incremental = incremental;
+  LdapSourceOptions o = ad_test::source_options(dc, users_base, groups_base, incremental);
   o.page_size = 300;  // several pages for 2,000 users
   return o;
-}
-
-// A fresh OU for one test's entries (the shared DC outlives tests).
-std::string scratch_ou(SambaDc& dc, const std::string& name) {
-  const std::string dn = "OU=" + name + "," + SambaDc::kBaseDn;
-  dc.add("dn: " + dn + "\nobjectClass: organizationalUnit\n");
-  return dn;
-}
-
-std::string user_ldif(const std::string& ou, const std::string& name,
-                      const std::string& extra = "userAccountControl: 512\n") {
-  return "dn: CN=" + name + "," + ou + "\nobjectClass: user\nsAMAccountName: " + name +
-         "\ndisplayName: " + name + "\n" + extra + "\n";
-}
-
-std::string group_ldif(const std::string& ou, const std::string& name,
-                       const std::vector<std::string>& members = {}) {
-  std::string s =
-      "dn: CN=" + name + "," + ou + "\nobjectClass: group\nsAMAccountName: " + name + "\n";
-  for (const auto& m : members) s += "member: " + m + "\n";
-  return s + "\n";
 }
 
 const DirectoryUser* user_named(const DirectorySnapshot& s, const std::string& name) {
