@@ -323,6 +323,45 @@ TEST(AdSourceTest, DeletedUserDisappearsAfterTheNextReconcile) {
             std::vector<std::string>{"CN=del-keep," + ou});
 }
 
+// Issue 14 (found by ad_equivalence_test): polling kept deleted users and users out of the
+// filter until the next full read; a user re-created under a deleted one's DN, in the same
+// poll, would have been counted in the deleted user's groups, which AD had emptied.
+TEST(AdSourceTest, DeletedRecreatedAndFilteredOutUsersAreSeenByPollingAlone) {
+  SambaDc& dc = SambaDc::shared();
+  const std::string ou = scratch_ou(dc, "PollDeletes");
+  dc.add(user_ldif(ou, "pd-gone") + user_ldif(ou, "pd-away") + user_ldif(ou, "pd-stay") +
+         group_ldif(ou, "pd-group", {"CN=pd-gone," + ou, "CN=pd-away," + ou}));
+  ManualClock clock;
+  auto options = options_for(dc, ou, ou, true);
+  options.users.filter = "(&(objectCategory=person)(objectClass=user)(!(description=away)))";
+  AdSource source(options, clock, AdSyncOptions{.poll_interval = 0ms});
+  auto before = source.snapshot();
+  ASSERT_TRUE(before) << before.error().message;
+  const std::string old_id = user_named(*before, "pd-gone")->id;
+
+  dc.remove("CN=pd-gone," + ou);
+  dc.add("dn: CN=pd-gone," + ou +  // a new objectGUID under the old DN
+         "\nobjectClass: user\nsAMAccountName: pd-back\nuserAccountControl: 512\n\n");
+  dc.modify("dn: CN=pd-away," + ou +
+            "\nchangetype: modify\nreplace: description\ndescription: away\n");
+  ASSERT_TRUE(wait_for_change(source));
+  auto after = source.snapshot();
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(source.full_reads(), 1u);  // seen by polling, not by a full read
+  EXPECT_EQ(user_named(*after, "pd-away"), nullptr);
+  EXPECT_NE(user_named(*after, "pd-stay"), nullptr);
+  ASSERT_EQ(after->users.size(), 2u);
+  const DirectoryUser* back = nullptr;
+  for (const auto& u : after->users)
+    if (u.dn == "CN=pd-gone," + ou) back = &u;
+  ASSERT_NE(back, nullptr);
+  EXPECT_NE(back->id, old_id);
+  // The re-created user is in no group: AD removed the old one's member value.
+  const auto* group = group_named(*after, "pd-group");
+  ASSERT_NE(group, nullptr);
+  EXPECT_EQ(std::count(group->member_dns.begin(), group->member_dns.end(), "CN=pd-gone," + ou), 0);
+}
+
 TEST(AdSourceTest, ReconcileIntervalByTheInjectedClockTriggersAFullRead) {
   SambaDc& dc = SambaDc::shared();
   const std::string ou = scratch_ou(dc, "Interval");
