@@ -20,7 +20,9 @@ void add_shared(const Groups& groups, IdentityCollision::Kind kind,
   for (const auto& [key, ids] : groups) {
     if (ids.size() < 2) continue;
     IdentityCollision c{kind, key, ids};
-    std::sort(c.user_ids.begin(), c.user_ids.end());
+    std::sort(c.ids.begin(), c.ids.end());
+    c.ids.erase(std::unique(c.ids.begin(), c.ids.end()), c.ids.end());
+    if (c.ids.size() < 2) continue;
     out.push_back(std::move(c));
   }
 }
@@ -52,19 +54,35 @@ std::vector<IdentityCollision> find_identity_collisions(const AccessModel& model
     }
   }
   std::sort(out.begin(), out.end(), [](const IdentityCollision& a, const IdentityCollision& b) {
-    return std::tie(a.kind, a.key, a.user_ids) < std::tie(b.kind, b.key, b.user_ids);
+    return std::tie(a.kind, a.key, a.ids) < std::tie(b.kind, b.key, b.ids);
+  });
+  return out;
+}
+
+std::vector<IdentityCollision> find_group_collisions(
+    const std::vector<DirectorySnapshot>& snapshots) {
+  std::vector<IdentityCollision> out;
+  for (const auto& snapshot : snapshots) {
+    Groups by_dn;
+    by_dn.reserve(snapshot.groups.size());
+    for (const auto& g : snapshot.groups)
+      if (!g.id.empty() && !g.dn.empty()) by_dn[normalize_dn(g.dn)].push_back(g.id);
+    add_shared(by_dn, IdentityCollision::Kind::SharedGroupDn, out);
+  }
+  std::sort(out.begin(), out.end(), [](const IdentityCollision& a, const IdentityCollision& b) {
+    return std::tie(a.key, a.ids) < std::tie(b.key, b.ids);
   });
   return out;
 }
 
 std::string describe(const IdentityCollision& c) {
-  const std::string ids = fmt::format("{}", fmt::join(c.user_ids, ", "));
+  const std::string ids = fmt::format("{}", fmt::join(c.ids, ", "));
   switch (c.kind) {
     case IdentityCollision::Kind::SharedUsername:
       return fmt::format(
           "username '{}' is held by {} users ({}): it is answered as ambiguous; name them by "
           "id:<stable id>",
-          c.key, c.user_ids.size(), ids);
+          c.key, c.ids.size(), ids);
     case IdentityCollision::Kind::UsernameIsAnId:
       return fmt::format(
           "username '{}' spells another user's stable id (users {}): it names only the user "
@@ -76,8 +94,13 @@ std::string describe(const IdentityCollision& c) {
           "stable id",
           c.key, ids);
     case IdentityCollision::Kind::SharedDn:
-      return fmt::format("DN '{}' is held by {} users with different ids ({})", c.key,
-                         c.user_ids.size(), ids);
+      return fmt::format("DN '{}' is held by {} users with different ids ({})", c.key, c.ids.size(),
+                         ids);
+    case IdentityCollision::Kind::SharedGroupDn:
+      return fmt::format(
+          "DN '{}' is held by {} groups with different ids ({}): rules and nestings naming it "
+          "take them all",
+          c.key, c.ids.size(), ids);
   }
   return {};
 }

@@ -49,8 +49,41 @@ TEST(IdentityCollisions, SharedUsernamesSharedDnsAndIdKeysAreEachReported) {
   EXPECT_EQ(c[0], (IdentityCollision{Kind::SharedUsername, "sam", {"u1", "u2"}}));
   EXPECT_EQ(c[1], (IdentityCollision{Kind::UsernameIsIdKey, "id:u1", {"u3"}}));
   EXPECT_EQ(c[2].kind, Kind::SharedDn);
-  EXPECT_EQ(c[2].user_ids, (std::vector<std::string>{"u1", "u2"}));
+  EXPECT_EQ(c[2].ids, (std::vector<std::string>{"u1", "u2"}));
   EXPECT_THAT(describe(c[0]), HasSubstr("ambiguous"));
+}
+
+DirectorySnapshot groups_of(std::string source, std::vector<DirectoryGroup> groups) {
+  DirectorySnapshot s;
+  s.source = std::move(source);
+  s.groups = std::move(groups);
+  return s;
+}
+
+DirectoryGroup group(std::string id, std::string dn) {
+  DirectoryGroup g;
+  g.id = std::move(id);
+  g.dn = std::move(dn);
+  return g;
+}
+
+TEST(IdentityCollisions, TwoGroupsOfOneSourceWithOneDnAreReported) {
+  const auto c = find_group_collisions(
+      {groups_of("ad", {group("g1", "CN=Staff,DC=x"), group("g2", "cn=staff, dc=x"),
+                        group("g3", "CN=Other,DC=x")})});
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0], (IdentityCollision{Kind::SharedGroupDn, "cn=staff,dc=x", {"g1", "g2"}}));
+  EXPECT_THAT(describe(c[0]), HasSubstr("2 groups with different ids (g1, g2)"));
+}
+
+TEST(IdentityCollisions, OneGroupDnInTwoSourcesOrTwiceWithOneIdIsNoCollision) {
+  EXPECT_TRUE(find_group_collisions({groups_of("a", {group("g1", "cn=staff,dc=x")}),
+                                     groups_of("b", {group("g2", "cn=staff,dc=x")})})
+                  .empty());
+  EXPECT_TRUE(find_group_collisions(
+                  {groups_of("a", {group("g1", "cn=staff,dc=x"), group("g1", "CN=Staff,DC=x"),
+                                   group("", "cn=staff,dc=x")})})
+                  .empty());
 }
 
 }  // namespace

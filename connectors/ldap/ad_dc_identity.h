@@ -15,6 +15,9 @@ struct AdDcIdentity {
   std::string ds_service_name;  // DN of the DC's nTDSDSA object ("CN=NTDS Settings,CN=DC1,...")
   std::string invocation_id;    // canonical GUID string
   std::uint64_t highest_usn = 0;
+  // The rootDSE's defaultNamingContext (the domain's root DN), read with every identity and
+  // not part of the resume state.
+  std::string naming_context;
 };
 
 // Errors: "ldap.search" / "ldap.connect" from the reads; "ldap.ad" when the server is not an

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <set>
 #include <thread>
 
 #include "connectors/ldap/ad_entry_mapping.h"
@@ -230,39 +231,89 @@ Result<bool> AdSource::poll_locked() {
   if (dc->highest_usn <= dc_.highest_usn) return false;
 
   const std::string since = fmt::format("(uSNChanged>={})", dc_.highest_usn + 1);
-  bool changed = false;
   std::size_t seen = 0;
-  // Applied to a copy: a failed poll leaves the view as it was, at the old USN.
-  AdView next = view_;
+  std::vector<std::pair<Result<AdUser>, std::string>> users_read;
+  std::vector<std::pair<Result<DirectoryGroup>, std::string>> groups_read;
   auto users = read_users(
       **conn, since,
       [&](Result<AdUser> user, const std::string& key) {
-        changed = true;
-        if (user) {
-          next.put_user(std::move(*user));
-        } else {
-          spdlog::warn("ad source {}: skipping a user: {}", options_.name, user.error().message);
-          next.put_malformed(SyncKind::Users, key);
-        }
+        users_read.emplace_back(std::move(user), key);
       },
       {}, seen);
   if (!users) return failed<bool>(std::unexpected(users.error()));
   auto groups = read_groups(
       **conn, since,
       [&](Result<DirectoryGroup> group, const std::string& key) {
-        changed = true;
-        if (group) {
-          next.put_group(std::move(*group));
-        } else {
-          spdlog::warn("ad source {}: skipping a group: {}", options_.name, group.error().message);
-          next.put_malformed(SyncKind::Groups, key);
-        }
+        groups_read.emplace_back(std::move(group), key);
       },
       {}, seen);
   if (!groups) return failed<bool>(std::unexpected(groups.error()));
+  auto departed = changed_ids(**conn, *dc);
+  if (!departed) return failed<bool>(std::unexpected(departed.error()));
+
+  // Applied to a copy: a failed poll leaves the view as it was, at the old USN. Removals come
+  // first, so that an entry re-created under a deleted one's DN arrives after it left (its
+  // memberships then wait for the groups, below).
+  AdView next = view_;
+  bool changed = !users_read.empty() || !groups_read.empty();
+  std::set<std::string> user_keys, group_keys;
+  for (const auto& [user, key] : users_read) user_keys.insert(key);
+  for (const auto& [group, key] : groups_read) group_keys.insert(key);
+  for (const auto& id : *departed) {
+    if (!user_keys.contains(id)) changed = next.remove(SyncKind::Users, id) || changed;
+    if (!group_keys.contains(id)) changed = next.remove(SyncKind::Groups, id) || changed;
+  }
+  for (auto& [user, key] : users_read) {
+    if (user) {
+      next.put_user(std::move(*user));
+    } else {
+      spdlog::warn("ad source {}: skipping a user: {}", options_.name, user.error().message);
+      next.put_malformed(SyncKind::Users, key);
+    }
+  }
+  auto put_group = [&](Result<DirectoryGroup> group, const std::string& key) {
+    if (group) {
+      next.put_group(std::move(*group));
+    } else {
+      spdlog::warn("ad source {}: skipping a group: {}", options_.name, group.error().message);
+      next.put_malformed(SyncKind::Groups, key);
+    }
+  };
+  for (auto& [group, key] : groups_read) put_group(std::move(group), key);
+  // AD removes a deleted entry's member values without a new uSNChanged on the groups: the view
+  // holds back the memberships of an entry back under a DN (or an id) that had left, until the
+  // groups are read again (sync_view.h). Rare: a re-created user, one back in the filter.
+  if (next.needs_group_refresh()) {
+    next.groups_refresh_started();
+    auto all = read_groups(**conn, "", put_group, {}, seen);
+    if (!all) return failed<bool>(std::unexpected(all.error()));
+    next.groups_refreshed();
+  }
   if (changed) view_ = std::move(next);
   dc_.highest_usn = dc->highest_usn;
   return changed;
+}
+
+Result<std::vector<std::string>> AdSource::changed_ids(LdapConnection& conn,
+                                                       const AdDcIdentity& dc) {
+  PagedSearch search;
+  search.base = dc.naming_context;
+  search.filter = fmt::format("(uSNChanged>={})", dc_.highest_usn + 1);
+  search.attributes = {"objectGUID", "uSNChanged"};
+  search.page_size = options_.page_size;
+  search.show_deleted = true;
+  std::vector<std::string> out;
+  auto n = paged_search(conn, search, [&](LdapEntry&& entry) {
+    auto guid = format_object_guid(entry.first("objectGUID"));
+    const std::string usn_text = entry.first("uSNChanged");
+    std::uint64_t usn = 0;
+    const auto [ptr, ec] = std::from_chars(usn_text.data(), usn_text.data() + usn_text.size(), usn);
+    // Changed after this poll's USN: the next poll reads it (and the filtered searches may not
+    // have seen that change).
+    if (guid && ec == std::errc() && usn <= dc.highest_usn) out.push_back(std::move(*guid));
+  });
+  if (!n) return std::unexpected(n.error());
+  return out;
 }
 
 bool AdSource::reconcile_due() const {

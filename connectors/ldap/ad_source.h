@@ -10,10 +10,14 @@
 // Incremental (LdapSourceOptions::incremental): the source keeps a materialised view (AdView)
 // and polls `(uSNChanged>=N)` for users and groups, pinned to one DC: the rootDSE's
 // dsServiceName -> that nTDSDSA's invocationId, and highestCommittedUSN as N-1 for the next
-// poll. A different DC or invocationId than recorded means a full read. Polling never sees
-// deletions (nor entries moved out of a base): the next full read after reconcile() (the
-// daemon's periodic reconcile) or, if set, after `reconcile_interval` removes them.
-// resume_state() carries the DC identity, USN and view.
+// poll. A different DC or invocationId than recorded means a full read. What changed but is no
+// longer returned by those searches (deleted, out of the filter, moved out of the base) is
+// found by one more search for `(uSNChanged>=N)` ids over the whole defaultNamingContext with
+// the Show Deleted control, and removed from the view. Tombstones are listed only to an
+// account allowed to list CN=Deleted Objects (Domain Admins by default): for any other bind
+// account a deletion shows only at the next full read, after reconcile() (the daemon's
+// periodic reconcile) or `reconcile_interval`. resume_state() carries the DC identity, USN and
+// view.
 //
 // Thread-safety: all public members may be called from any thread; they serialise on one
 // mutex, which wait_for_changes() does not hold while it sleeps.
@@ -23,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "connectors/directory_source.h"
@@ -97,6 +102,10 @@ class AdSource final : public DirectorySource {
       LdapConnection& conn, const std::string& extra_filter,
       const std::function<void(Result<DirectoryGroup>, const std::string&)>& on_group,
       const ProgressFn& progress, std::size_t& seen);
+  // The objectGUIDs of every entry of the naming context, tombstones included (Show Deleted),
+  // changed since the view's USN up to `dc`'s: an id in the view that the filtered searches did
+  // not return was deleted, left the filter or moved out of the base.
+  Result<std::vector<std::string>> changed_ids(LdapConnection& conn, const AdDcIdentity& dc);
   bool reconcile_due() const;
   bool poll_due() const;
   std::string fingerprint() const;

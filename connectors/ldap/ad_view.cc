@@ -33,6 +33,11 @@ void AdView::put_malformed(SyncKind kind, const std::string& key) {
   view_.put_malformed(kind, key);
 }
 
+bool AdView::remove(SyncKind kind, const std::string& key) {
+  if (kind == SyncKind::Users) accounts_.erase(key);
+  return view_.remove(kind, key);
+}
+
 DirectorySnapshot AdView::snapshot(const std::string& source,
                                    std::chrono::system_clock::time_point now) const {
   DirectorySnapshot snap = view_.snapshot(source);

@@ -23,8 +23,15 @@ class AdView {
   void put_group(DirectoryGroup group);
   // An entry that could not be read, keyed by its GUID if known, else by "dn:<dn>".
   void put_malformed(SyncKind kind, const std::string& key);
+  // Removes the entry of `kind` with this key (deleted, or out of the filter or the base).
+  // Returns true when there was one.
+  bool remove(SyncKind kind, const std::string& key);
 
   std::size_t size() const { return view_.size(); }
+  // As SyncView's: memberships of a returned DN wait for the groups to be read again.
+  bool needs_group_refresh() const { return view_.needs_group_refresh(); }
+  void groups_refresh_started() { view_.groups_refresh_started(); }
+  void groups_refreshed() { view_.groups_refreshed(); }
   // Users' `enabled` = not account_disabled(state, now).
   DirectorySnapshot snapshot(const std::string& source,
                              std::chrono::system_clock::time_point now) const;

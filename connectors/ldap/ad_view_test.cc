@@ -56,6 +56,20 @@ TEST(AdViewTest, RenamedUserKeepsIdAndGroupsFollow) {
   EXPECT_EQ(s.groups[0].member_dns, std::vector<std::string>{"CN=new,DC=x"});
 }
 
+// Issue 14 (found by ad_equivalence_test): a deleted user, or one out of the filter, stayed in
+// the polled view until the next full read. A poll now removes it, with its account state.
+TEST(AdViewTest, RemovedUserAndGroupLeaveTheView) {
+  AdView view;
+  view.put_user(user("u1", "CN=u1,DC=x", AdAccountState{true, std::nullopt}));
+  view.put_group(group("g1", "CN=g1,DC=x", {"CN=u1,DC=x"}));
+  EXPECT_TRUE(view.remove(SyncKind::Users, "u1"));
+  EXPECT_FALSE(view.remove(SyncKind::Users, "u1"));
+  auto s = view.snapshot("ad", system_clock::now());
+  EXPECT_TRUE(s.users.empty());
+  EXPECT_TRUE(view.remove(SyncKind::Groups, "g1"));
+  EXPECT_TRUE(view.snapshot("ad", system_clock::now()).groups.empty());
+}
+
 TEST(AdViewTest, EncodeDecodeRoundTrips) {
   AdView view;
   view.put_user(user("u1", "CN=u1,DC=x", AdAccountState{false, 133'000'000'000'000'000LL}));

@@ -7,6 +7,8 @@
 namespace trustgate {
 namespace {
 
+constexpr const char* kShowDeletedOid = "1.2.840.113556.1.4.417";
+
 std::vector<char*> attribute_array(const std::vector<std::string>& attrs) {
   std::vector<char*> out;
   for (const auto& a : attrs) out.push_back(const_cast<char*>(a.c_str()));
@@ -32,7 +34,9 @@ Result<std::size_t> paged_search(LdapConnection& conn, const PagedSearch& search
                                       cookie_bytes.empty() ? nullptr : &cookie, 1, &raw_page);
     LdapControlPtr page(raw_page);
     if (rc != LDAP_SUCCESS) return std::unexpected(conn.error("ldap.search", what, rc));
-    LDAPControl* server_controls[] = {page.get(), nullptr};
+    LDAPControl show_deleted{const_cast<char*>(kShowDeletedOid), {0, nullptr}, 0};
+    LDAPControl* server_controls[] = {page.get(), search.show_deleted ? &show_deleted : nullptr,
+                                      nullptr};
     int msgid = 0;
     rc = ldap_search_ext(ld, search.base.c_str(), LDAP_SCOPE_SUBTREE, search.filter.c_str(),
                          attrs.data(), 0, server_controls, nullptr, &tv, LDAP_NO_LIMIT, &msgid);

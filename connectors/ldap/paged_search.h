@@ -18,6 +18,10 @@ struct PagedSearch {
   std::string filter;
   std::vector<std::string> attributes;
   int page_size = 500;
+  // Active Directory's Show Deleted control (1.2.840.113556.1.4.417, not critical): deleted
+  // objects (tombstones, under CN=Deleted Objects) are returned too, to an account allowed to
+  // list them.
+  bool show_deleted = false;
 };
 
 // Calls `on_entry` for each entry; returns the number of entries read. Search references

@@ -19,8 +19,11 @@ namespace {
 // thousands, and every pass would log them all.
 constexpr std::size_t kMaxCollisionWarnings = 20;
 
-void warn_identity_collisions(const AccessModel& model, SyncOutcome& outcome) {
-  const auto collisions = find_identity_collisions(model);
+void warn_identity_collisions(const AccessModel& model,
+                              const std::vector<DirectorySnapshot>& snapshots,
+                              SyncOutcome& outcome) {
+  auto collisions = find_identity_collisions(model);
+  for (auto& c : find_group_collisions(snapshots)) collisions.push_back(std::move(c));
   outcome.identity_collisions = collisions.size();
   for (std::size_t i = 0; i < collisions.size() && i < kMaxCollisionWarnings; ++i) {
     outcome.warnings.push_back({"", describe(collisions[i])});
@@ -220,7 +223,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
     }
   }
   outcome.warnings = std::move(mapped.warnings);
-  warn_identity_collisions(mapped.model, outcome);
+  warn_identity_collisions(mapped.model, snapshots, outcome);
   outcome.cycles = std::move(mapped.cycles);
   outcome.diff = diff_models(current, mapped.model,
                              request.user_lines ? DiffDetail::UserLines : DiffDetail::CountsOnly);

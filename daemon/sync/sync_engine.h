@@ -44,7 +44,7 @@ struct SyncOutcome {
   ModelDiff diff;                        // against the current revision
   std::vector<std::string> refusals;     // Refused: every failed check, for humans
   std::vector<MappingWarning> warnings;  // from the rule engine, then identity collisions
-  std::size_t identity_collisions = 0;   // find_identity_collisions() on the mapped model
+  std::size_t identity_collisions = 0;   // find_identity_collisions() + find_group_collisions()
   std::vector<std::vector<std::string>> cycles;
   std::map<std::string, std::string> source_errors;  // source -> error; its grants were kept
   std::size_t entries_read = 0;

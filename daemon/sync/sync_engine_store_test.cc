@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "connectors/fake/fake_source.h"
@@ -86,6 +88,21 @@ TEST_F(SyncEngineTest, FirstPassAppliesThenAnUnchangedDirectoryWritesNothing) {
   EXPECT_EQ(second->kind, SyncOutcome::Kind::Unchanged);
   EXPECT_EQ(revision(), 1);
   EXPECT_TRUE(store_->last_sync_success().value().has_value());
+}
+
+TEST_F(SyncEngineTest, TwoGroupsWithOneDnAreCountedAndWarnedAsACollision) {
+  auto dir = directory("ldap", 2);
+  auto twin = dir.groups[0];  // Staff again, with another id and the DN in another case
+  twin.id += "-twin";
+  for (auto& c : twin.dn) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  dir.groups.push_back(twin);
+  FakeSource source("ldap", dir);
+  auto outcome = engine({&source}).run({});
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->identity_collisions, 1u);
+  EXPECT_TRUE(std::any_of(outcome->warnings.begin(), outcome->warnings.end(), [](const auto& w) {
+    return w.message.find("is held by 2 groups with different ids") != std::string::npos;
+  }));
 }
 
 TEST_F(SyncEngineTest, AFullPassWritesUsersWhileMappingAndARefusedOneLeavesTheStoreAsItWas) {

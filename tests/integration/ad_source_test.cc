@@ -17,11 +17,13 @@
 #include "connectors/ldap/ad_source.h"
 #include "connectors/ldap/sync_view.h"
 #include "connectors/object_guid.h"
+#include "tests/harness/ad_test_directory.h"
 #include "tests/harness/samba_dc.h"
 
 namespace trustgate {
 namespace {
 
+using namespace ad_test;
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
@@ -58,37 +60,9 @@ SambaDc& loaded_dc() {
 
 LdapSourceOptions options_for(SambaDc& dc, const std::string& users_base,
                               const std::string& groups_base, bool incremental) {
-  LdapSourceOptions o = ad_default_options();
-  o.name = "ad";
-  o.url = dc.ldap_url();
-  o.bind_dn = SambaDc::kAdminDn;
-  o.bind_password = SambaDc::kAdminPassword;
-  o.users.base = users_base;
-  o.groups.base = groups_base;
-  o.incremental = incremental;
+  LdapSourceOptions o = ad_test::source_options(dc, users_base, groups_base, incremental);
   o.page_size = 300;  // several pages for 2,000 users
   return o;
-}
-
-// A fresh OU for one test's entries (the shared DC outlives tests).
-std::string scratch_ou(SambaDc& dc, const std::string& name) {
-  const std::string dn = "OU=" + name + "," + SambaDc::kBaseDn;
-  dc.add("dn: " + dn + "\nobjectClass: organizationalUnit\n");
-  return dn;
-}
-
-std::string user_ldif(const std::string& ou, const std::string& name,
-                      const std::string& extra = "userAccountControl: 512\n") {
-  return "dn: CN=" + name + "," + ou + "\nobjectClass: user\nsAMAccountName: " + name +
-         "\ndisplayName: " + name + "\n" + extra + "\n";
-}
-
-std::string group_ldif(const std::string& ou, const std::string& name,
-                       const std::vector<std::string>& members = {}) {
-  std::string s =
-      "dn: CN=" + name + "," + ou + "\nobjectClass: group\nsAMAccountName: " + name + "\n";
-  for (const auto& m : members) s += "member: " + m + "\n";
-  return s + "\n";
 }
 
 const DirectoryUser* user_named(const DirectorySnapshot& s, const std::string& name) {
@@ -347,6 +321,45 @@ TEST(AdSourceTest, DeletedUserDisappearsAfterTheNextReconcile) {
   EXPECT_NE(user_named(*after, "del-keep"), nullptr);
   EXPECT_EQ(group_named(*after, "del-group")->member_dns,
             std::vector<std::string>{"CN=del-keep," + ou});
+}
+
+// Issue 14 (found by ad_equivalence_test): polling kept deleted users and users out of the
+// filter until the next full read; a user re-created under a deleted one's DN, in the same
+// poll, would have been counted in the deleted user's groups, which AD had emptied.
+TEST(AdSourceTest, DeletedRecreatedAndFilteredOutUsersAreSeenByPollingAlone) {
+  SambaDc& dc = SambaDc::shared();
+  const std::string ou = scratch_ou(dc, "PollDeletes");
+  dc.add(user_ldif(ou, "pd-gone") + user_ldif(ou, "pd-away") + user_ldif(ou, "pd-stay") +
+         group_ldif(ou, "pd-group", {"CN=pd-gone," + ou, "CN=pd-away," + ou}));
+  ManualClock clock;
+  auto options = options_for(dc, ou, ou, true);
+  options.users.filter = "(&(objectCategory=person)(objectClass=user)(!(description=away)))";
+  AdSource source(options, clock, AdSyncOptions{.poll_interval = 0ms});
+  auto before = source.snapshot();
+  ASSERT_TRUE(before) << before.error().message;
+  const std::string old_id = user_named(*before, "pd-gone")->id;
+
+  dc.remove("CN=pd-gone," + ou);
+  dc.add("dn: CN=pd-gone," + ou +  // a new objectGUID under the old DN
+         "\nobjectClass: user\nsAMAccountName: pd-back\nuserAccountControl: 512\n\n");
+  dc.modify("dn: CN=pd-away," + ou +
+            "\nchangetype: modify\nreplace: description\ndescription: away\n");
+  ASSERT_TRUE(wait_for_change(source));
+  auto after = source.snapshot();
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(source.full_reads(), 1u);  // seen by polling, not by a full read
+  EXPECT_EQ(user_named(*after, "pd-away"), nullptr);
+  EXPECT_NE(user_named(*after, "pd-stay"), nullptr);
+  ASSERT_EQ(after->users.size(), 2u);
+  const DirectoryUser* back = nullptr;
+  for (const auto& u : after->users)
+    if (u.dn == "CN=pd-gone," + ou) back = &u;
+  ASSERT_NE(back, nullptr);
+  EXPECT_NE(back->id, old_id);
+  // The re-created user is in no group: AD removed the old one's member value.
+  const auto* group = group_named(*after, "pd-group");
+  ASSERT_NE(group, nullptr);
+  EXPECT_EQ(std::count(group->member_dns.begin(), group->member_dns.end(), "CN=pd-gone," + ou), 0);
 }
 
 TEST(AdSourceTest, ReconcileIntervalByTheInjectedClockTriggersAFullRead) {

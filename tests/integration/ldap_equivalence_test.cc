@@ -12,13 +12,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <functional>
 #include <map>
 #include <memory>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,24 +24,20 @@
 #include "mapping/dn.h"
 #include "mapping/mapper.h"
 #include "mapping/test_fixtures.h"
+#include "tests/harness/equivalence.h"
 #include "tests/harness/ldap_test_directory.h"
 #include "tests/harness/slapd.h"
 
 namespace trustgate {
 namespace {
 
+using namespace equivalence;
 using namespace ldap_test;
 using namespace std::chrono_literals;
 
 constexpr int kUsers = 24;
 constexpr auto kSettle = 20s;  // generous: changes usually arrive in milliseconds
 constexpr const char* kUsersFilter = "(&(objectClass=inetOrgPerson)(!(description=away)))";
-
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  return std::max(1, std::atoi(v));
-}
 
 // Mapping of the test directory, so that models are compared as well as snapshots.
 MappingConfig mapping() {
@@ -63,21 +56,6 @@ MappingConfig mapping() {
 
 std::string model_of(const DirectorySnapshot& s) {
   return testing::dump(map_directory({s}, mapping()).model);
-}
-
-// The first line where `a` and `b` differ, for the failure message.
-std::string first_difference(const std::string& a, const std::string& b) {
-  std::istringstream x(a), y(b);
-  std::string lx, ly;
-  for (int line = 1;; ++line) {
-    const bool gx = static_cast<bool>(std::getline(x, lx));
-    const bool gy = static_cast<bool>(std::getline(y, ly));
-    if (!gx && !gy) return "no difference";
-    if (!gx || !gy || lx != ly) {
-      return fmt::format("line {}:\n  incremental: {}\n  full read:   {}", line, gx ? lx : "(end)",
-                         gy ? ly : "(end)");
-    }
-  }
 }
 
 class LdapEquivalence {
@@ -281,33 +259,6 @@ class LdapEquivalence {
   int renames_ = 0;
 };
 
-// Reads changes until the view equals `want` (canonical snapshot and mapped model) or kSettle
-// passes; returns "" or what still differs.
-std::string settle(LdapSource& source, const DirectorySnapshot& want) {
-  const std::string want_snapshot = canonical(want);
-  const std::string want_model = model_of(want);
-  const auto deadline = std::chrono::steady_clock::now() + kSettle;
-  std::string last = "no snapshot";
-  do {
-    auto changed = source.wait_for_changes(200ms, {});
-    if (!changed) return "wait_for_changes failed: " + changed.error().message;
-    auto snap = source.snapshot();
-    if (!snap) return "snapshot failed: " + snap.error().message;
-    const std::string got = canonical(*snap);
-    if (got != want_snapshot) {
-      last = "snapshot " + first_difference(got, want_snapshot);
-      continue;
-    }
-    const std::string model = model_of(*snap);
-    if (model != want_model) {
-      last = "model " + first_difference(model, want_model);
-      continue;
-    }
-    return "";
-  } while (std::chrono::steady_clock::now() < deadline);
-  return last;
-}
-
 void run_seed(std::uint64_t seed, int batches) {
   SCOPED_TRACE(fmt::format("seed {}", seed));
   LdapEquivalence world(seed);
@@ -317,14 +268,14 @@ void run_seed(std::uint64_t seed, int batches) {
   for (int batch = 1; batch <= batches; ++batch) {
     history += fmt::format("batch {}:\n", batch) + world.random_changes();
     const DirectorySnapshot truth = world.full_read();
-    const std::string live = settle(*source, truth);
+    const std::string live = settle(*source, truth, model_of, kSettle);
     ASSERT_EQ(live, "") << "live view differs after batch " << batch << "\n" << history;
     if (batch % 3 == 0) {  // the daemon restarts and resumes from its saved state
       auto state = source->resume_state();
       ASSERT_TRUE(state.has_value());
       source = std::make_unique<LdapSource>(world.options(true));
       source->restore_state(*state);
-      const std::string resumed = settle(*source, world.full_read());
+      const std::string resumed = settle(*source, world.full_read(), model_of, kSettle);
       ASSERT_EQ(resumed, "") << "resumed view differs after batch " << batch << "\n" << history;
     }
   }
