@@ -32,7 +32,7 @@
 #include "bench/lib/measure.h"
 #include "common/clock.h"
 #include "connectors/ldap/ad_source.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "mapping/mapper.h"
 #include "tests/harness/samba_dc.cc"  // NOLINT: see the header comment
 

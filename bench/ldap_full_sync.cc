@@ -37,9 +37,9 @@
 #include "common/background_release.h"
 #include "common/clock.h"
 #include "connectors/ldap/ldap_source.h"
-#include "daemon/revision_stream.h"
-#include "daemon/sqlite_library.h"
-#include "daemon/store.h"
+#include "daemon/store/sqlite_library.h"
+#include "daemon/store/store.h"
+#include "daemon/sync/revision_stream.h"
 #include "mapping/mapper.h"
 #include "mapping/model_diff.h"
 #include "tests/harness/slapd.cc"  // NOLINT: see the header comment

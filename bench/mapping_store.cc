@@ -16,8 +16,8 @@
 #include "bench/lib/measure.h"
 #include "bench/lib/synthetic_directory.h"
 #include "common/clock.h"
-#include "daemon/sqlite_library.h"
-#include "daemon/store.h"
+#include "daemon/store/sqlite_library.h"
+#include "daemon/store/store.h"
 #include "mapping/mapper.h"
 #include "mapping/model_diff.h"
 

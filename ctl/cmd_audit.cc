@@ -11,9 +11,9 @@
 #include "ctl/context.h"
 #include "ctl/model_loader.h"
 #include "ctl/table.h"
-#include "daemon/api/audit_log.h"
-#include "daemon/api/db_access.h"
-#include "daemon/handoff_db.h"
+#include "daemon/handoff/audit_log.h"
+#include "daemon/handoff/db_access.h"
+#include "daemon/handoff/handoff_db.h"
 
 namespace trustgate::ctl {
 namespace {

@@ -5,8 +5,8 @@
 #include "ctl/context.h"
 #include "ctl/model_loader.h"
 #include "ctl/table.h"
-#include "daemon/api/api_json.h"
 #include "daemon/api/model_json.h"
+#include "daemon/http/api_json.h"
 #include "mapping/decision.h"
 
 namespace trustgate::ctl {

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "ctl/context.h"
-#include "daemon/source_factory.h"
+#include "daemon/sync/source_factory.h"
 #include "daemon/sync/sync_engine.h"
 #include "daemon/sync/sync_report.h"
 

@@ -9,8 +9,8 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "daemon/config.h"
-#include "daemon/store.h"
+#include "daemon/config/config_loader.h"
+#include "daemon/store/store.h"
 #include "mapping/user_key.h"
 
 namespace trustgate::ctl {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "ctl/context.h"
-#include "daemon/sqlite_library.h"
+#include "daemon/store/sqlite_library.h"
 
 using namespace trustgate::ctl;
 

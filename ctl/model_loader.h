@@ -7,7 +7,7 @@
 #include <Poco/Dynamic/Var.h>
 
 #include "ctl/context.h"
-#include "daemon/api/snapshot.h"
+#include "daemon/serving/snapshot.h"
 
 namespace trustgate::ctl {
 

@@ -8,7 +8,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "daemon/daemon.h"
-#include "daemon/sqlite_library.h"
+#include "daemon/store/sqlite_library.h"
 #include "daemon/systemd/logging.h"
 #include "daemon/systemd/notifier.h"
 

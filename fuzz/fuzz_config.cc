@@ -11,10 +11,10 @@
 
 #include <toml++/toml.h>
 
-#include "daemon/config.h"
-#include "daemon/config_draft.h"
-#include "daemon/config_reader.h"
-#include "daemon/config_validation.h"
+#include "daemon/config/config_draft.h"
+#include "daemon/config/config_loader.h"
+#include "daemon/config/config_reader.h"
+#include "daemon/config/config_validation.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::string kFile = "/nonexistent-trustgate-fuzz/trustgate.toml";

@@ -1,4 +1,4 @@
-// Fuzz target: the strict HTTP/1.1 request parser (daemon/api/http_request_parser.h). One input
+// Fuzz target: the strict HTTP/1.1 request parser (daemon/http/http_request_parser.h). One input
 // is the byte stream a client sends on one connection. It arrives in pieces of varying size (as
 // recv() would hand it over) and is read as HttpConnection::serve_one reads it: head, parse,
 // framing, then a Content-Length or chunked body, request after request while the connection
@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/api/http_request_parser.h"
+#include "daemon/http/http_request_parser.h"
 
 namespace {
 

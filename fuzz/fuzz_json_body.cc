@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/api/api_json.h"
+#include "daemon/http/api_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);

@@ -1,5 +1,5 @@
 #pragma once
-// Everything an LdapSource needs, mirroring daemon/config.h's SourceConfig field by field
+// Everything an LdapSource needs, mirroring daemon/config/config.h's SourceConfig field by field
 // (except that the bind password is the value: the daemon reads the secret file).
 #include <chrono>
 #include <string>

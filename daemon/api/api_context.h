@@ -7,13 +7,13 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "daemon/api/audit_log.h"
-#include "daemon/api/client_auth.h"
-#include "daemon/api/handoff_service.h"
-#include "daemon/api/manual_association_store.h"
 #include "daemon/api/metrics.h"
 #include "daemon/api/router.h"
-#include "daemon/api/snapshot.h"
+#include "daemon/handoff/audit_log.h"
+#include "daemon/handoff/client_auth.h"
+#include "daemon/handoff/handoff_service.h"
+#include "daemon/serving/snapshot.h"
+#include "daemon/store/manual_association_store.h"
 
 namespace trustgate {
 

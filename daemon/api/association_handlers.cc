@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "daemon/api/api_context.h"
-#include "daemon/api/api_json.h"
 #include "daemon/api/requested_user.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/api/api_json.h"
-#include "daemon/api/api_test_fixtures.h"
 #include "daemon/api/router.h"
+#include "daemon/http/api_json.h"
+#include "daemon/testing/la_fixtures.h"
 
 namespace trustgate {
 namespace {

@@ -6,8 +6,8 @@
 // POST /v1/handoffs/redeem (school clients; another kind is a failed redeem): {"ticket": ...}
 //   200 {"active":true, ...} or 200 {"active":false,"decision_id"} (the reason is only audited)
 #include "daemon/api/api_context.h"
-#include "daemon/api/api_json.h"
 #include "daemon/api/model_json.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 namespace {

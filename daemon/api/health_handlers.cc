@@ -1,7 +1,7 @@
 // GET /healthz (process alive), GET /readyz (a snapshot is served), GET /metrics.
 // Unauthenticated: they reveal no user data.
 #include "daemon/api/api_context.h"
-#include "daemon/api/api_json.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 

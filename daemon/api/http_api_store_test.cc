@@ -15,9 +15,9 @@
 #include <chrono>
 #include <sstream>
 
-#include "daemon/api/api_json.h"
-#include "daemon/api/api_test_fixtures.h"
 #include "daemon/api/http_server.h"
+#include "daemon/http/api_json.h"
+#include "daemon/testing/la_fixtures.h"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>

@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/api/api_json.h"
-#include "daemon/api/api_test_fixtures.h"
 #include "daemon/api/http_server.h"
+#include "daemon/http/api_json.h"
+#include "daemon/testing/la_fixtures.h"
 
 namespace trustgate {
 namespace {

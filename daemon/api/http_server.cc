@@ -15,8 +15,8 @@
 #include <chrono>
 #include <mutex>
 
-#include "daemon/api/api_json.h"
-#include "daemon/api/http_connection.h"
+#include "daemon/http/api_json.h"
+#include "daemon/http/http_connection.h"
 
 namespace trustgate {
 namespace {

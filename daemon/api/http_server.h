@@ -16,7 +16,7 @@
 
 #include "common/error.h"
 #include "daemon/api/api_context.h"
-#include "daemon/config.h"
+#include "daemon/config/config.h"
 
 namespace Poco {
 class ThreadPool;

@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "daemon/api/api_context.h"
-#include "daemon/api/api_json.h"
 #include "daemon/api/model_json.h"
 #include "daemon/api/requested_user.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 namespace {

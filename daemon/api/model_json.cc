@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "daemon/api/api_json.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 

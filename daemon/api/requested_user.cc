@@ -1,6 +1,6 @@
 #include "daemon/api/requested_user.h"
 
-#include "daemon/api/api_json.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 

@@ -3,8 +3,8 @@
 #include <expected>
 #include <string_view>
 
-#include "daemon/api/api_types.h"
-#include "daemon/api/snapshot.h"
+#include "daemon/http/api_types.h"
+#include "daemon/serving/snapshot.h"
 
 namespace trustgate {
 

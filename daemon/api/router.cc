@@ -6,7 +6,7 @@
 
 #include <cctype>
 
-#include "daemon/api/api_json.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 namespace {

@@ -8,10 +8,10 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "daemon/api/api_types.h"
 #include "daemon/api/auth_throttle.h"
-#include "daemon/api/client_auth.h"
 #include "daemon/api/metrics.h"
+#include "daemon/handoff/client_auth.h"
+#include "daemon/http/api_types.h"
 
 namespace trustgate {
 

@@ -2,9 +2,9 @@
 // GET /v1/users/{id}/institutions  the "Log in to MIS" drop-down (site, admin)
 // {id} is "id:<stable id>" or a username (case-insensitive); never one taken for the other.
 #include "daemon/api/api_context.h"
-#include "daemon/api/api_json.h"
 #include "daemon/api/model_json.h"
 #include "daemon/api/requested_user.h"
+#include "daemon/http/api_json.h"
 
 namespace trustgate {
 namespace {

@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "common/background_release.h"
-#include "daemon/revision_stream.h"
+#include "daemon/sync/revision_stream.h"
 #include "mapping/dn.h"
 #include "mapping/identity_collisions.h"
 

@@ -13,8 +13,8 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "connectors/directory_source.h"
-#include "daemon/config.h"
-#include "daemon/store.h"
+#include "daemon/config/config.h"
+#include "daemon/store/store.h"
 #include "mapping/mapper.h"
 #include "mapping/model_diff.h"
 
@@ -90,10 +90,9 @@ class SyncEngine {
   std::vector<DirectorySource*> sources_;
   Store& store_;
   const Clock& clock_;
-  MappingMemo memo_;
+  MappingMemo memo_;  // what the next pass may reuse from this one (a cache, never the truth)
   bool state_saved_ = false;  // some resume state was written by this engine
-  bool state_dirty_ = false;  // a revision was applied since the last save  // what the next pass
-                              // may reuse from this one (a cache, never the truth)
+  bool state_dirty_ = false;  // a revision was applied since the last save
 };
 
 // The safety checks, pure: every reason to refuse `next` replacing `current`. Empty: safe.

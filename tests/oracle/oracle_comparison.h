@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/api/snapshot.h"
+#include "daemon/serving/snapshot.h"
 #include "tests/oracle/directory_model.h"
 
 namespace trustgate::oracle {

@@ -1,8 +1,8 @@
 #include "tests/oracle/trustgate_pipeline.h"
 
 #include "common/clock.h"
-#include "daemon/config.h"
-#include "daemon/source_factory.h"
+#include "daemon/config/config_loader.h"
+#include "daemon/sync/source_factory.h"
 #include "mapping/mapper.h"
 
 namespace trustgate::oracle {

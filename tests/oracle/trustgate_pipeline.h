@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/api/snapshot.h"
+#include "daemon/serving/snapshot.h"
 
 namespace trustgate::oracle {
 
