@@ -1,5 +1,7 @@
 #include "mapping/rule_hits.h"
 
+#include <string_view>
+
 #include <fmt/format.h>
 
 namespace trustgate {
@@ -10,30 +12,26 @@ RuleHit hit_for(const MappingRule& rule, const Captures& captures, const AccessM
                 WarningLog& warnings) {
   RuleHit hit;
   hit.rule = &rule;
-  for (const auto& t : rule.roles) {
-    std::string role = expand(t, captures);
-    if (m.roles.contains(role)) {
-      hit.roles.push_back(std::move(role));
-    } else {
-      warnings.warn(rule.id, fmt::format("unknown role '{}' skipped", role));
+  // Each template expanded, and kept when `known` has it.
+  auto keep_known = [&](const std::vector<std::string>& templates, const auto& known,
+                        std::string_view what, auto&& keep) {
+    for (const auto& t : templates) {
+      std::string target = expand(t, captures);
+      if (known.contains(target)) {
+        keep(std::move(target));
+      } else {
+        warnings.warn(rule.id, fmt::format("unknown {} '{}' skipped", what, target));
+      }
     }
-  }
-  for (const auto& t : rule.institutions) {
-    std::string inst = expand(t, captures);
-    if (m.institutions.contains(inst)) {
-      hit.associations.emplace_back(AssociationKind::Institution, std::move(inst));
-    } else {
-      warnings.warn(rule.id, fmt::format("unknown institution '{}' skipped", inst));
-    }
-  }
-  for (const auto& t : rule.clusters) {
-    std::string cluster = expand(t, captures);
-    if (m.clusters.contains(cluster)) {
-      hit.associations.emplace_back(AssociationKind::Cluster, std::move(cluster));
-    } else {
-      warnings.warn(rule.id, fmt::format("unknown cluster '{}' skipped", cluster));
-    }
-  }
+  };
+  keep_known(rule.roles, m.roles, "role",
+             [&](std::string role) { hit.roles.push_back(std::move(role)); });
+  keep_known(rule.institutions, m.institutions, "institution", [&](std::string inst) {
+    hit.associations.emplace_back(AssociationKind::Institution, std::move(inst));
+  });
+  keep_known(rule.clusters, m.clusters, "cluster", [&](std::string cluster) {
+    hit.associations.emplace_back(AssociationKind::Cluster, std::move(cluster));
+  });
   if (rule.all_institutions) hit.associations.emplace_back(AssociationKind::All, std::string());
   return hit;
 }
