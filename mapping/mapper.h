@@ -10,13 +10,9 @@
 #include "mapping/directory_snapshot.h"
 #include "mapping/mapping_config.h"
 #include "mapping/mapping_memo.h"
+#include "mapping/mapping_warning.h"
 
 namespace trustgate {
-
-struct MappingWarning {
-  std::string rule;  // rule id, or empty
-  std::string message;
-};
 
 struct MappingResult {
   AccessModel model;

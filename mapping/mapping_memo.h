@@ -23,9 +23,12 @@ namespace trustgate {
 struct MappingMemo {
   // A source's groups as far as mapping is concerned, by index into its snapshot's groups.
   struct GroupStructure {
-    std::vector<std::string> groups;                // dn, id, name, description
+    std::vector<std::string> groups;                // key_of each group
     std::vector<std::vector<std::size_t>> parents;  // group -> groups containing it
     bool operator==(const GroupStructure&) const = default;
+
+    // A group's dn, id, name and description: what of a group, but its members, mapping reads.
+    static std::string key_of(const DirectoryGroup& g);
   };
   struct UserEntry {
     std::string source;
