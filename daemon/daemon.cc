@@ -19,6 +19,7 @@
 #include "daemon/handoff/group_commit_db.h"
 #include "daemon/handoff/handoff_db.h"
 #include "daemon/handoff/handoff_service.h"
+#include "daemon/handoff/sqlite_handoff_ledger.h"
 #include "daemon/handoff/ticket_store.h"
 #include "daemon/serving/snapshot.h"
 #include "daemon/store/manual_association_store.h"
@@ -69,6 +70,7 @@ class Daemon {
   std::unique_ptr<GroupCommitDb> handoff_db_;
   std::unique_ptr<TicketStore> tickets_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<SqliteHandoffLedger> ledger_;  // tickets_ and audit_, committed together
   std::unique_ptr<StoreManualAssociations> manual_;
   Metrics metrics_;
   std::unique_ptr<ApiRuntime> api_;
@@ -108,8 +110,8 @@ Result<std::unique_ptr<ApiRuntime>> Daemon::build_api(const Config& config) {
   HandoffOptions handoff;
   handoff.ttl_seconds = config.handoff.ttl_seconds;
   handoff.max_age_seconds = config.handoff.max_age_seconds;
-  rt->handoffs = std::make_unique<HandoffService>(snapshots_, *tickets_, *audit_, deps_.clock,
-                                                  deps_.random, handoff);
+  rt->handoffs =
+      std::make_unique<HandoffService>(snapshots_, *ledger_, deps_.clock, deps_.random, handoff);
   rt->context = std::make_unique<ApiContext>(ApiContext{
       snapshots_, *rt->clients, *rt->handoffs, *audit_, metrics_, deps_.clock, manual_.get(),
       [this]() { return snapshots_.reload(*store_); },
@@ -152,6 +154,7 @@ Result<void> Daemon::start(Config config) {
   auto audit = AuditLog::open(*handoff_db_, deps_.clock, std::move(audit_options));
   if (!audit) return std::unexpected(audit.error());
   audit_ = std::move(*audit);
+  ledger_ = std::make_unique<SqliteHandoffLedger>(*tickets_, *audit_);
   manual_ = std::make_unique<StoreManualAssociations>(*store_);
 
   auto api = build_api(config_);

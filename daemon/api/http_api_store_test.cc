@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "daemon/api/http_server.h"
+#include "daemon/handoff/sqlite_handoff_ledger.h"
 #include "daemon/http/api_json.h"
 #include "daemon/testing/la_fixtures.h"
 
@@ -67,7 +68,8 @@ class HttpApiTest : public ::testing::Test {
     tickets_ = std::move(*TicketStore::open(*db_));
     audit_ = std::move(*AuditLog::open(*db_, clock_));
     holder_.set(la_snapshot());
-    handoffs_ = std::make_unique<HandoffService>(holder_, *tickets_, *audit_, clock_, random_);
+    ledger_ = std::make_unique<SqliteHandoffLedger>(*tickets_, *audit_);
+    handoffs_ = std::make_unique<HandoffService>(holder_, *ledger_, clock_, random_);
     ctx_ = std::make_unique<ApiContext>(
         ApiContext{holder_, clients_, *handoffs_, *audit_, metrics_, clock_, &manual_, [this] {
                      holder_.set(la_snapshot(1, la_model(), manual_.list));
@@ -165,6 +167,7 @@ class HttpApiTest : public ::testing::Test {
   std::unique_ptr<FileDb> db_;
   std::unique_ptr<TicketStore> tickets_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<SqliteHandoffLedger> ledger_;
   std::unique_ptr<HandoffService> handoffs_;
   std::unique_ptr<ApiContext> ctx_;
   std::unique_ptr<ApiServer> server_;

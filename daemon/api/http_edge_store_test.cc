@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "daemon/api/http_server.h"
+#include "daemon/handoff/sqlite_handoff_ledger.h"
 #include "daemon/http/api_json.h"
 #include "daemon/testing/la_fixtures.h"
 
@@ -191,7 +192,8 @@ class HttpEdgeTest : public ::testing::Test {
     tickets_ = std::move(*TicketStore::open(*db_));
     audit_ = std::move(*AuditLog::open(*db_, clock_));
     holder_.set(la_snapshot());
-    handoffs_ = std::make_unique<HandoffService>(holder_, *tickets_, *audit_, clock_, random_);
+    ledger_ = std::make_unique<SqliteHandoffLedger>(*tickets_, *audit_);
+    handoffs_ = std::make_unique<HandoffService>(holder_, *ledger_, clock_, random_);
     ctx_ = std::make_unique<ApiContext>(ApiContext{holder_, clients_, *handoffs_, *audit_, metrics_,
                                                    clock_, nullptr, [] { return Result<void>{}; }});
     // Error-level log lines are captured: nothing a client sends may produce one.
@@ -283,6 +285,7 @@ class HttpEdgeTest : public ::testing::Test {
   std::unique_ptr<FileDb> db_;
   std::unique_ptr<TicketStore> tickets_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<SqliteHandoffLedger> ledger_;
   std::unique_ptr<HandoffService> handoffs_;
   std::unique_ptr<ApiContext> ctx_;
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> errors_ =

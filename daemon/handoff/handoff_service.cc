@@ -1,6 +1,5 @@
 #include "daemon/handoff/handoff_service.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,11 +9,10 @@
 
 namespace trustgate {
 
-HandoffService::HandoffService(SnapshotHolder& snapshots, TicketStore& tickets, AuditLog& audit,
-                               const Clock& clock, RandomSource& random, HandoffOptions options)
+HandoffService::HandoffService(SnapshotHolder& snapshots, HandoffLedger& ledger, const Clock& clock,
+                               RandomSource& random, HandoffOptions options)
     : snapshots_(snapshots),
-      tickets_(tickets),
-      audit_(audit),
+      ledger_(ledger),
       clock_(clock),
       random_(random),
       ttl_seconds_(std::clamp(options.ttl_seconds, 1, 300)),
@@ -50,14 +48,14 @@ void HandoffService::audit(const std::string& action, const ApiClient& client,
                            const std::string& decision_id, const std::string& user,
                            const std::string& institution, bool allowed, std::string_view reason) {
   // A failure is logged by the audit log.
-  (void)audit_.record(event(action, client, decision_id, user, institution, allowed, reason));
+  (void)ledger_.record(event(action, client, decision_id, user, institution, allowed, reason));
 }
 
 bool HandoffService::audit_failure(const std::string& action, const ApiClient& client,
                                    const std::string& decision_id, const std::string& user,
                                    const std::string& institution, std::string_view reason) {
   auto written =
-      audit_.record_failure(event(action, client, decision_id, user, institution, false, reason));
+      ledger_.record_failure(event(action, client, decision_id, user, institution, false, reason));
   return !written || *written;  // a write failure is logged by the audit log
 }
 
@@ -68,7 +66,7 @@ void HandoffService::maybe_purge() {
     if (last_purge_ && now - *last_purge_ < purge_interval_) return;
     last_purge_ = now;
   }
-  auto purged = tickets_.purge_expired(unix_seconds(clock_.now()));
+  auto purged = ledger_.purge_expired(unix_seconds(clock_.now()));
   if (!purged) spdlog::warn("handoff: purging expired tickets failed: {}", purged.error().message);
 }
 
@@ -119,17 +117,13 @@ Result<IssueResult> HandoffService::issue(const ApiClient& client, const IssueRe
   // The ticket and its audit row commit together (one group-committed operation).
   const AuditEvent granted =
       event("issue", client, out.decision_id, user->id, inst->id, true, reason::kGranted);
-  AuditRow row;
-  auto stored = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
-    tickets_.insert_in(conn, rec);
-    row = audit_.insert_in(conn, granted);
-  });
+  auto stored = ledger_.record_issue(rec, granted);
   if (!stored) {
     spdlog::error("handoff: storing a ticket failed: {}", stored.error().message);
     audit("issue", client, out.decision_id, user->id, inst->id, false, handoff_reason::kStoreError);
     return std::unexpected(stored.error());
   }
-  AuditLog::log_line(granted, &row);
+  AuditLog::log_line(granted, &*stored);
   out.issued = true;
   out.reason = std::string(reason::kGranted);
   out.ticket = ticket;
@@ -170,15 +164,12 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
   // An attempt that burnt nothing (an unknown or already burnt ticket) is a failure that
   // changed nothing: its row is rate-limited per client.
   AuditEvent verdict;
-  std::optional<AuditRow> row;
-  auto ran = run_db(tickets_.db(), "store.io", [&](SQLite::Database& conn) {
-    const ConsumeResult consumed = tickets_.consume_in(conn, hash_hex, now);
+  auto ran = ledger_.record_redeem(hash_hex, now, [&](const ConsumeResult& consumed) {
     judge(client, consumed, now, out);
     const TicketRecord* rec = consumed.record ? &*consumed.record : nullptr;
     verdict = event("redeem", client, out.decision_id, rec ? rec->user_id : "",
                     rec ? rec->institution : inst_label, out.active, out.reason);
-    row = consumed.outcome == ConsumeOutcome::Consumed ? audit_.insert_in(conn, verdict)
-                                                       : audit_.insert_failure_in(conn, verdict);
+    return verdict;
   });
   if (!ran) {
     spdlog::error("handoff: redeeming a ticket failed: {}", ran.error().message);
@@ -187,6 +178,7 @@ RedeemResult HandoffService::redeem(const ApiClient& client, std::string_view ti
     out = std::move(failed);
     return inactive(handoff_reason::kStoreError, "", inst_label);
   }
+  const std::optional<AuditRow>& row = *ran;
   out.audited = row.has_value();
   if (row) AuditLog::log_line(verdict, &*row);
   return out;

@@ -8,8 +8,8 @@
 // URL fragment (never the query string, which reaches logs and Referer headers). Every issue
 // and redeem is audited under a random decision id. Thread-safe.
 //
-// `tickets` and `audit` must share one DbAccess (the handoff database): a ticket's insert or
-// burn and its audit row are written in one operation, so they commit together.
+// Tickets and audit rows go through a HandoffLedger: a ticket's insert or burn and its audit row
+// are one ledger operation, so they commit together. The service itself holds no database.
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -20,6 +20,7 @@
 #include "common/random.h"
 #include "daemon/handoff/audit_log.h"
 #include "daemon/handoff/client_auth.h"
+#include "daemon/handoff/handoff_ledger.h"
 #include "daemon/handoff/ticket_store.h"
 #include "daemon/serving/snapshot.h"
 
@@ -83,8 +84,8 @@ struct RedeemResult {
 class HandoffService {
  public:
   // All references must outlive the service. `random` is used under an internal mutex.
-  HandoffService(SnapshotHolder& snapshots, TicketStore& tickets, AuditLog& audit,
-                 const Clock& clock, RandomSource& random, HandoffOptions options = {});
+  HandoffService(SnapshotHolder& snapshots, HandoffLedger& ledger, const Clock& clock,
+                 RandomSource& random, HandoffOptions options = {});
 
   // Checks access now. Store errors come back as Error; denials as issued=false + reason.
   Result<IssueResult> issue(const ApiClient& client, const IssueRequest& request);
@@ -115,8 +116,7 @@ class HandoffService {
   void maybe_purge();
 
   SnapshotHolder& snapshots_;
-  TicketStore& tickets_;
-  AuditLog& audit_;
+  HandoffLedger& ledger_;
   const Clock& clock_;
   RandomSource& random_;  // GUARDED_BY(random_mutex_)
   std::mutex random_mutex_;

@@ -1,4 +1,5 @@
 #include "daemon/handoff/handoff_service.h"
+#include "daemon/handoff/sqlite_handoff_ledger.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -23,7 +24,8 @@ class HandoffServiceTest : public ::testing::Test {
     tickets_ = std::move(*TicketStore::open(*db_));
     audit_ = std::move(*AuditLog::open(*db_, clock_));
     holder_.set(la_snapshot());
-    service_ = std::make_unique<HandoffService>(holder_, *tickets_, *audit_, clock_, random_);
+    ledger_ = std::make_unique<SqliteHandoffLedger>(*tickets_, *audit_);
+    service_ = std::make_unique<HandoffService>(holder_, *ledger_, clock_, random_);
   }
   IssueResult issue(std::string user, std::string inst, bool mfa = false) {
     auto r = service_->issue(*clients_.find("mat-site"),
@@ -49,6 +51,7 @@ class HandoffServiceTest : public ::testing::Test {
   std::unique_ptr<GroupCommitDb> db_;
   std::unique_ptr<TicketStore> tickets_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<SqliteHandoffLedger> ledger_;
   std::unique_ptr<HandoffService> service_;
 };
 
@@ -135,7 +138,7 @@ TEST_F(HandoffServiceTest, TicketIsStillGoodJustBeforeExpiry) {
 }
 
 TEST_F(HandoffServiceTest, TtlIsConfigurableButCappedAtFiveMinutes) {
-  HandoffService long_lived(holder_, *tickets_, *audit_, clock_, random_, {.ttl_seconds = 3600});
+  HandoffService long_lived(holder_, *ledger_, clock_, random_, {.ttl_seconds = 3600});
   EXPECT_EQ(long_lived.ttl_seconds(), 300);
   auto t = long_lived.issue(*clients_.find("mat-site"), {"alice", "100001", false, 1'799'999'900});
   ASSERT_TRUE(t && t->issued);
