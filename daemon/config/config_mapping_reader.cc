@@ -19,12 +19,6 @@ namespace {
 
 using namespace config_reading;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // The highest $N (N in 1..9) that `s` uses; 0 when none.
 int max_capture(std::string_view s) {
   int highest = 0;

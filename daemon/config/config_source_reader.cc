@@ -20,12 +20,6 @@ namespace {
 
 using namespace config_reading;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // "" when every space-separated URL uses ldap://, ldaps:// or ldapi://, else the problem.
 std::string ldap_url_problem(std::string_view urls) {
   std::size_t pos = 0;

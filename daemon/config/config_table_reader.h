@@ -2,6 +2,7 @@
 // What config_reader's table readers share (internal to daemon/config): the document being
 // read, the draft it is read onto, and the readers of values that need either (paths relative
 // to the document, secret files, where a key was set).
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <string>
@@ -20,6 +21,13 @@ namespace trustgate::config_reading {
 namespace fs = std::filesystem;
 
 inline constexpr std::string_view kInlineSecretMessage = "secrets must come from files: use {}";
+
+// ASCII lower case (URL schemes, source types).
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
 
 class TableReader {
  public:
