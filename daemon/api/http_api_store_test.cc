@@ -16,8 +16,8 @@
 #include <sstream>
 
 #include "daemon/api/http_server.h"
-#include "daemon/handoff/sqlite_handoff_ledger.h"
 #include "daemon/http/api_json.h"
+#include "daemon/testing/handoff_world.h"
 #include "daemon/testing/la_fixtures.h"
 
 #include <spdlog/sinks/ostream_sink.h>
@@ -61,15 +61,9 @@ struct Reply {
   }
 };
 
-class HttpApiTest : public ::testing::Test {
+class HttpApiTest : public ::testing::Test, protected HandoffWorld {
  protected:
   void SetUp() override {
-    db_ = std::move(*FileDb::open(dir_.file("tg.db")));
-    tickets_ = std::move(*TicketStore::open(*db_));
-    audit_ = std::move(*AuditLog::open(*db_, clock_));
-    holder_.set(la_snapshot());
-    ledger_ = std::make_unique<SqliteHandoffLedger>(*tickets_, *audit_);
-    handoffs_ = std::make_unique<HandoffService>(holder_, *ledger_, clock_, random_);
     ctx_ = std::make_unique<ApiContext>(
         ApiContext{holder_, clients_, *handoffs_, *audit_, metrics_, clock_, &manual_, [this] {
                      holder_.set(la_snapshot(1, la_model(), manual_.list));
@@ -157,18 +151,8 @@ class HttpApiTest : public ::testing::Test {
     EXPECT_TRUE(r.json->getObject("error")->has("message"));
   }
 
-  TempDir dir_;
-  ManualClock clock_;
-  SeededRandom random_{7};
-  ClientRegistry clients_ = la_clients();
-  SnapshotHolder holder_;
   Metrics metrics_{clock_};
   MemoryManual manual_;
-  std::unique_ptr<FileDb> db_;
-  std::unique_ptr<TicketStore> tickets_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<SqliteHandoffLedger> ledger_;
-  std::unique_ptr<HandoffService> handoffs_;
   std::unique_ptr<ApiContext> ctx_;
   std::unique_ptr<ApiServer> server_;
 };

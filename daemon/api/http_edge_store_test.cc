@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "daemon/api/http_server.h"
-#include "daemon/handoff/sqlite_handoff_ledger.h"
 #include "daemon/http/api_json.h"
+#include "daemon/testing/handoff_world.h"
 #include "daemon/testing/la_fixtures.h"
 
 namespace trustgate {
@@ -185,15 +185,9 @@ std::vector<RawResponse> responses_in(const std::string& raw) {
   return out;
 }
 
-class HttpEdgeTest : public ::testing::Test {
+class HttpEdgeTest : public ::testing::Test, protected HandoffWorld {
  protected:
   void SetUp() override {
-    db_ = std::move(*FileDb::open(dir_.file("tg.db")));
-    tickets_ = std::move(*TicketStore::open(*db_));
-    audit_ = std::move(*AuditLog::open(*db_, clock_));
-    holder_.set(la_snapshot());
-    ledger_ = std::make_unique<SqliteHandoffLedger>(*tickets_, *audit_);
-    handoffs_ = std::make_unique<HandoffService>(holder_, *ledger_, clock_, random_);
     ctx_ = std::make_unique<ApiContext>(ApiContext{holder_, clients_, *handoffs_, *audit_, metrics_,
                                                    clock_, nullptr, [] { return Result<void>{}; }});
     // Error-level log lines are captured: nothing a client sends may produce one.
@@ -276,17 +270,7 @@ class HttpEdgeTest : public ::testing::Test {
     return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + line.size());
   }
 
-  TempDir dir_;
-  ManualClock clock_;
-  SeededRandom random_{7};
-  ClientRegistry clients_ = la_clients();
-  SnapshotHolder holder_;
   Metrics metrics_{clock_};
-  std::unique_ptr<FileDb> db_;
-  std::unique_ptr<TicketStore> tickets_;
-  std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<SqliteHandoffLedger> ledger_;
-  std::unique_ptr<HandoffService> handoffs_;
   std::unique_ptr<ApiContext> ctx_;
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> errors_ =
       std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
