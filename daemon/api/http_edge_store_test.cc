@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -617,6 +618,164 @@ TEST_F(HttpEdgeTest, OneClientAddressCannotHoldEveryWorkerThread) {
   }
   EXPECT_EQ(refused, 2);
   EXPECT_EQ(edge_refusals(503, "too_many_connections"), 2);
+  expect_no_error_logs();
+}
+
+// --- Many connections, pipelining, status lines ------------------------------------------------
+
+// Raises this process's open-file limit to its hard limit; false when it stays below `needed`.
+bool allow_open_files(rlim_t needed) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needed;
+}
+
+TEST_F(HttpEdgeTest, ThousandsOfIdleKeepAliveConnectionsDoNotBlockANewClient) {
+  // With a thread per connection, the ninth connection waited for one of the first eight to
+  // close; 1,500 idle keep-alive connections held by 2 worker threads must now cost nothing.
+  constexpr int kIdle = 1500;
+  ASSERT_TRUE(allow_open_files(2 * kIdle + 256)) << "the open-file limit is too low for the test";
+  HttpConfig http;
+  http.threads = 2;
+  http.idle_timeout_seconds = 120;
+  auto server = start(http);
+  ASSERT_TRUE(server);
+  std::vector<std::unique_ptr<RawSocket>> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    idle.push_back(std::make_unique<RawSocket>(server->port()));
+    ASSERT_TRUE(idle.back()->connected()) << "connection " << i;
+    // One request each, answered, so that every one is an idle keep-alive connection.
+    ASSERT_TRUE(idle.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  for (int i = 0; i < kIdle; ++i) {
+    std::string got;
+    idle[i]->read_response(got, std::chrono::seconds(20));
+    auto r = responses_in(got);
+    ASSERT_EQ(r.size(), 1u) << "connection " << i << ": " << got;
+    ASSERT_EQ(r[0].status, 200);
+    ASSERT_NE(r[0].head.find("Connection: Keep-Alive"), std::string::npos) << r[0].head;
+  }
+
+  // A new client, and a handoff on the worker pool, are served while all of them stay open.
+  Exchange issue;
+  {
+    RawSocket s(server->port());
+    s.send(issue_request() + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    issue.closed = s.read_to_close(issue.raw, std::chrono::seconds(10));
+    issue.responses = responses_in(issue.raw);
+  }
+  ASSERT_EQ(issue.responses.size(), 2u) << issue.raw;
+  EXPECT_EQ(issue.responses[0].status, 201);
+  EXPECT_EQ(issue.responses[1].status, 200);
+
+  // The first and the last of the idle ones are still served on their kept-alive connection.
+  for (RawSocket* s : {idle.front().get(), idle.back().get()}) {
+    ASSERT_TRUE(s->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    std::string got;
+    s->read_response(got, std::chrono::seconds(10));
+    auto r = responses_in(got);
+    ASSERT_EQ(r.size(), 1u) << got;
+    EXPECT_EQ(r[0].status, 200);
+  }
+
+  // Stopping closes all of them, promptly.
+  const auto stop_start = Clock::now();
+  server->stop();
+  EXPECT_LT(Clock::now() - stop_start, std::chrono::seconds(5));
+  std::string rest;
+  EXPECT_TRUE(idle[kIdle / 2]->read_to_close(rest, std::chrono::seconds(5)));
+  expect_no_error_logs();
+}
+
+TEST_F(HttpEdgeTest, PipelinedRequestsAreAnsweredInTheOrderTheyCame) {
+  // Answers come from the event loop (GET) and from the worker pool (the POST) in between:
+  // they must still leave in the order of the requests.
+  Exchange e = exchange(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /v1/no-such-thing HTTP/1.1\r\nHost: x\r\n\r\n" +
+      issue_request() +
+      "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(e.closed);
+  std::vector<int> statuses;
+  for (const auto& r : e.responses) statuses.push_back(r.status);
+  // The HEAD answer has a Content-Length but no body: responses_in reads the next answer's
+  // head as its body, so five answers are seen; the raw bytes show the sixth.
+  ASSERT_GE(statuses.size(), 4u) << e.raw;
+  EXPECT_EQ(statuses[0], 200);
+  EXPECT_EQ(statuses[1], 404);
+  EXPECT_EQ(statuses[2], 201);
+  EXPECT_EQ(statuses[3], 200);
+  EXPECT_NE(e.responses[3].body.find("trustgate_"), std::string::npos);  // the metrics
+  std::size_t status_lines = 0;
+  for (auto at = e.raw.find("HTTP/1.1 "); at != std::string::npos;
+       at = e.raw.find("HTTP/1.1 ", at + 1)) {
+    ++status_lines;
+  }
+  EXPECT_EQ(status_lines, 6u) << e.raw;
+  EXPECT_EQ(issued(), 1u);
+}
+
+TEST_F(HttpEdgeTest, StatusLinesCarryTheReasonPhraseOfTheirStatus) {
+  Exchange e = exchange(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /v1/clusters HTTP/1.1\r\nHost: x\r\n\r\n" +
+      issue_request() + "GET /v1/no-such-thing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(e.responses.size(), 4u) << e.raw;
+  EXPECT_TRUE(e.responses[0].head.starts_with("HTTP/1.1 200 OK\r\n")) << e.responses[0].head;
+  EXPECT_TRUE(e.responses[1].head.starts_with("HTTP/1.1 401 Unauthorized\r\n"))
+      << e.responses[1].head;
+  EXPECT_TRUE(e.responses[2].head.starts_with("HTTP/1.1 201 Created\r\n")) << e.responses[2].head;
+  EXPECT_TRUE(e.responses[3].head.starts_with("HTTP/1.1 404 Not Found\r\n")) << e.responses[3].head;
+  Exchange big = exchange(std::string(kPostHead) + "Content-Length: 99999\r\n\r\n");
+  ASSERT_EQ(big.responses.size(), 1u) << big.raw;
+  EXPECT_TRUE(big.responses[0].head.starts_with("HTTP/1.1 413 Payload Too Large\r\n") ||
+              big.responses[0].head.starts_with("HTTP/1.1 413 Request Entity Too Large\r\n"))
+      << big.responses[0].head;
+}
+
+TEST_F(HttpEdgeTest, ConnectionsOverTheTotalAreAnsweredCleanlyAndTheRestServed) {
+  HttpConfig http;
+  http.max_connections = 3;
+  http.idle_timeout_seconds = 60;
+  auto server = start(http);
+  ASSERT_TRUE(server);
+  std::vector<std::unique_ptr<RawSocket>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawSocket>(server->port()));
+    held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string got;
+    held.back()->read_response(got, std::chrono::seconds(10));
+    ASSERT_EQ(responses_in(got).size(), 1u) << got;
+  }
+  RawSocket over(server->port());
+  over.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string got;
+  EXPECT_TRUE(over.read_to_close(got, std::chrono::seconds(10)));
+  auto r = responses_in(got);
+  ASSERT_EQ(r.size(), 1u) << got;
+  EXPECT_EQ(r[0].status, 503);
+  EXPECT_EQ(r[0].error_code(), "too_many_connections");
+  EXPECT_TRUE(r[0].head.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << r[0].head;
+
+  held.pop_back();  // one closes: a new client takes its place
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    RawSocket next(server->port());
+    next.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::string answer;
+    next.read_to_close(answer, std::chrono::seconds(10));
+    auto a = responses_in(answer);
+    served = a.size() == 1 && a[0].status == 200;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // close not yet seen
+  }
+  EXPECT_TRUE(served);
   expect_no_error_logs();
 }
 

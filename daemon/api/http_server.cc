@@ -1,22 +1,15 @@
 #include "daemon/api/http_server.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/Net/TCPServerParams.h>
-#include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
-#include <mutex>
+#include <thread>
 
 #include "daemon/http/api_json.h"
-#include "daemon/http/http_connection.h"
+#include "daemon/http/http_edge.h"
 
 namespace trustgate {
 namespace {
@@ -54,147 +47,83 @@ ApiResponse handle_request(const Router& router, ApiContext& ctx, std::size_t ma
   return out;
 }
 
-Result<Poco::Net::Context::Ptr> make_tls_context(const HttpConfig& http) {
-  static std::once_flag ssl_init;
-  std::call_once(ssl_init, [] { Poco::Net::initializeSSL(); });
-  using Poco::Net::Context;
-  Context::VerificationMode mode = Context::VERIFY_NONE;
-  if (!http.tls_client_ca_file.empty()) {
-    mode = http.require_client_cert ? Context::VERIFY_STRICT : Context::VERIFY_RELAXED;
-  } else if (http.require_client_cert) {
-    return fail("http.tls", "require_client_cert needs tls_client_ca_file");
+// The edge's limits from the configuration; 0 for max_connections_per_client means: a tenth of
+// max_connections per remote address, loopback peers uncapped (every local client shares
+// 127.0.0.1).
+EdgeLimits edge_limits(const HttpConfig& http) {
+  EdgeLimits limits;
+  limits.max_body_bytes = http.max_body_bytes;
+  limits.idle_timeout = std::chrono::seconds(std::max(1, http.idle_timeout_seconds));
+  limits.head_timeout = std::chrono::seconds(std::max(1, http.request_timeout_seconds));
+  limits.body_timeout = limits.head_timeout;
+  limits.max_connections = std::max(1, http.max_connections);
+  if (http.max_connections_per_client > 0) {
+    limits.max_connections_per_client = http.max_connections_per_client;
+    limits.cap_loopback = true;
+  } else {
+    limits.max_connections_per_client = std::max(1, limits.max_connections / 10);
+    limits.cap_loopback = false;
   }
-  try {
-    Context::Params params;
-    params.privateKeyFile = http.tls_key_file;
-    params.certificateFile = http.tls_cert_file;
-    params.caLocation = http.tls_client_ca_file;
-    params.verificationMode = mode;
-    params.loadDefaultCAs = false;
-    params.cipherList = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES";
-    Context::Ptr ctx = new Context(Context::TLS_SERVER_USE, params);
-    ctx->disableProtocols(Context::PROTO_SSLV2 | Context::PROTO_SSLV3 | Context::PROTO_TLSV1 |
-                          Context::PROTO_TLSV1_1);
-    ctx->enableSessionCache(false);
-    // Client certificates are checked against tls_client_ca only: Poco's "extended" check would
-    // also demand that a client's certificate name the client's IP address, and refuse it.
-    ctx->enableExtendedCertificateVerification(false);
-    return ctx;
-  } catch (const Poco::Exception& e) {
-    return fail("http.tls", "cannot load TLS certificate/key: " + e.displayText());
-  } catch (const std::exception& e) {
-    return fail("http.tls", std::string("cannot load TLS certificate/key: ") + e.what());
-  }
+  return limits;
 }
 
-// Binds with SO_REUSEADDR (a restart may bind past connections left in TIME_WAIT) but never
-// SO_REUSEPORT, which would let any process of the same user bind the same address beside this
-// one and take a share of its connections, Authorization headers included. A busy address is
-// the error "http.address_in_use" naming it.
-Result<void> bind_exclusively(Poco::Net::ServerSocket& socket,
-                              const Poco::Net::SocketAddress& address, const std::string& listen) {
-  try {
-    socket.bind(address, /*reuseAddress=*/true, /*reusePort=*/false);
-    return {};
-  } catch (const Poco::Exception& e) {
-    if (e.code() == EADDRINUSE) {
-      return fail("http.address_in_use",
-                  "cannot listen on " + listen + ": the address is already in use");
-    }
-    return fail("http.listen", "cannot listen on " + listen + ": " + e.displayText());
-  }
+int event_loops(const HttpConfig& http) {
+  if (http.event_loops > 0) return http.event_loops;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<int>(std::clamp(cores / 2, 1u, 8u));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiContext& ctx) {
   std::unique_ptr<ApiServer> s(new ApiServer());
+  EdgeSettings settings;
   try {
-    Poco::Net::SocketAddress address(http.listen);
+    const Poco::Net::SocketAddress address(http.listen);
+    settings.host = address.host().toString();
+    settings.port = address.port();
     s->tls_ = !http.tls_cert_file.empty() && !http.tls_key_file.empty();
     if (!s->tls_ && !address.host().isLoopback()) {
       return fail("http.insecure", "refusing plain HTTP on non-loopback address " + http.listen +
                                        ": configure tls_cert_file and tls_key_file");
     }
-    const int backlog = std::max(16, http.max_connections);
-    Poco::Net::ServerSocket socket;
-    if (s->tls_) {
-      auto tls = make_tls_context(http);
-      if (!tls) return std::unexpected(tls.error());
-      Poco::Net::SecureServerSocket secure(*tls);
-      if (auto bound = bind_exclusively(secure, address, http.listen); !bound) {
-        return std::unexpected(bound.error());
-      }
-      secure.listen(backlog);
-      socket = secure;
-    } else {
-      if (auto bound = bind_exclusively(socket, address, http.listen); !bound) {
-        return std::unexpected(bound.error());
-      }
-      socket.listen(backlog);
-    }
-    s->port_ = socket.address().port();
-
-    s->router_ = std::make_unique<Router>(ctx.clients);
-    add_all_routes(*s->router_, ctx);
-
-    Poco::Net::TCPServerParams::Ptr params = new Poco::Net::TCPServerParams();
-    const int threads = std::max(1, http.threads);
-    params->setMaxThreads(threads);
-    params->setMaxQueued(std::max(1, http.max_connections));
-
-    EdgeLimits limits;
-    limits.max_body_bytes = http.max_body_bytes;
-    limits.idle_timeout = std::chrono::seconds(std::max(1, http.idle_timeout_seconds));
-    limits.head_timeout = std::chrono::seconds(std::max(1, http.request_timeout_seconds));
-    limits.body_timeout = limits.head_timeout;
-    if (http.max_connections_per_client > 0) {
-      limits.max_connections_per_client = http.max_connections_per_client;
-      limits.cap_loopback = true;
-    } else {  // automatic: half the threads per remote address, loopback peers uncapped
-      limits.max_connections_per_client = std::max(1, threads / 2);
-      limits.cap_loopback = false;
-    }
-    s->pool_ = std::make_unique<Poco::ThreadPool>(1, threads + 1);
-    s->connections_ = std::make_shared<HttpConnections>();
-    EdgeHandler handler = [router = s->router_.get(), &ctx, max = http.max_body_bytes](
-                              ApiRequest request, bool too_large) {
-      return handle_request(*router, ctx, max, std::move(request), too_large);
-    };
-    s->server_ = std::make_unique<Poco::Net::TCPServer>(
-        new HttpConnectionFactory(limits, std::move(handler), s->connections_, s->tls_,
-                                  [&ctx](int status, const std::string& code) {
-                                    ctx.metrics.record_edge_refusal(status, code);
-                                  }),
-        *s->pool_, socket, params);
-    s->server_->start();
-    spdlog::info("http: listening on {}:{}{}", address.host().toString(), s->port_,
-                 s->tls_ ? " (TLS)" : "");
-    return s;
   } catch (const Poco::Exception& e) {
     return fail("http.listen", "cannot listen on " + http.listen + ": " + e.displayText());
-  } catch (const std::exception& e) {
-    return fail("http.listen", "cannot listen on " + http.listen + ": " + e.what());
   }
+  if (s->tls_) {
+    settings.tls = EdgeTls{http.tls_cert_file, http.tls_key_file, http.tls_client_ca_file,
+                           http.require_client_cert};
+  }
+  settings.limits = edge_limits(http);
+  settings.backlog = std::clamp(http.max_connections, 16, 4096);
+  settings.event_loops = event_loops(http);
+  settings.workers = std::max(1, http.threads);
+
+  s->router_ = std::make_unique<Router>(ctx.clients);
+  add_all_routes(*s->router_, ctx);
+  EdgeHandler handler;
+  handler.handle = [router = s->router_.get(), &ctx, max = http.max_body_bytes](ApiRequest request,
+                                                                                bool too_large) {
+    return handle_request(*router, ctx, max, std::move(request), too_large);
+  };
+  // The GET and HEAD handlers read the in-memory snapshot, the metrics and the sync status: none
+  // waits for the disk or a writer (router.h), so they need no hand-off to a worker thread.
+  handler.runs_inline = [](const ApiRequest& r) { return r.method == "GET" || r.method == "HEAD"; };
+  auto edge = HttpEdge::start(std::move(settings), std::move(handler),
+                              [&ctx](int status, const std::string& code) {
+                                ctx.metrics.record_edge_refusal(status, code);
+                              });
+  if (!edge) return std::unexpected(edge.error());
+  s->edge_ = std::move(*edge);
+  s->port_ = s->edge_->port();
+  spdlog::info("http: listening on {} port {}{}", http.listen, s->port_, s->tls_ ? " (TLS)" : "");
+  return s;
 }
 
 void ApiServer::stop() {
   if (stopped_) return;
   stopped_ = true;
-  try {
-    if (server_) {
-      server_->stop();  // no new connections
-      // TCPServer::stop() leaves the socket listening (the kernel would still complete and queue
-      // connections nobody accepts); close it, so that the port is free again at once, e.g.
-      // for the server a reload starts on the same address.
-      Poco::Net::ServerSocket listener = server_->socket();
-      listener.close();
-    }
-    if (connections_) connections_->abort_all();
-    if (pool_) pool_->joinAll();
-  } catch (...) {
-    spdlog::warn("http: error while stopping the server");
-  }
+  if (edge_) edge_->stop();
 }
 
 ApiServer::~ApiServer() { stop(); }

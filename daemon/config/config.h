@@ -65,12 +65,14 @@ struct HttpConfig {
   std::string tls_cert_file, tls_key_file, tls_client_ca_file;  // TLS when cert+key set
   bool require_client_cert = false;
   std::size_t max_body_bytes = 64 * 1024;
-  int max_connections = 256;
+  int max_connections = 10'000;      // open at once, in all (an idle one costs a few KiB)
   int idle_timeout_seconds = 10;     // waiting for a request (the first, or the next on keep-alive)
   int request_timeout_seconds = 10;  // reading a request's head, then its body: each in total
-  int threads = 8;
-  // Concurrent connections per client IP address. 0: half the threads for remote addresses and
-  // no cap for loopback ones (all local clients share 127.0.0.1); N: N for every address.
+  int threads = 8;                   // worker threads for requests that may wait (handoffs)
+  int event_loops = 0;               // threads multiplexing the connections; 0: one per 2 cores
+  // Concurrent connections per client IP address. 0: a tenth of max_connections for remote
+  // addresses and no cap for loopback ones (all local clients share 127.0.0.1); N: N for every
+  // address.
   int max_connections_per_client = 0;
   // Failed authentications per claimed client id (and per peer address) and window before
   // requests under it are answered 429; 0: no throttling.

@@ -4,8 +4,8 @@
 //   [daemon]    database log_level sync_interval batch_millis
 //   [safety]    max_grant_removals max_grant_removal_share
 //   [http]      listen tls_cert tls_key tls_client_ca require_client_cert max_body_bytes
-//               max_connections idle_timeout request_timeout threads max_connections_per_client
-//               auth_max_failures auth_failure_window
+//               max_connections idle_timeout request_timeout threads event_loops
+//               max_connections_per_client auth_max_failures auth_failure_window
 //   [handoff]   ttl_seconds (1..300) max_age_seconds
 //   [audit]     retention_days max_rows failure_rows_per_second
 //   [[source]]  name type(ldif|ldap|ad) path url start_tls bind_dn bind_password_file

@@ -125,10 +125,11 @@ class DocumentReader : public TableReader {
         h.max_body_bytes = max_body;
       }
     }
-    f.read("max_connections", h.max_connections, 1, 100'000);
+    f.read("max_connections", h.max_connections, 1, 1'000'000);
     f.read("idle_timeout", h.idle_timeout_seconds, 1, 3600);
     f.read("request_timeout", h.request_timeout_seconds, 1, 3600);
     f.read("threads", h.threads, 1, 1024);
+    f.read("event_loops", h.event_loops, 0, 64);
     f.read("max_connections_per_client", h.max_connections_per_client, 0, 100'000);
     f.read("auth_max_failures", h.auth_max_failures, 0, 1'000'000);
     f.read("auth_failure_window", h.auth_failure_window_seconds, 1, 86'400);

@@ -1,384 +1,385 @@
 #include "daemon/http/http_connection.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/IPAddress.h>
-#include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/X509Certificate.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
+#include <asio/post.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/write.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdint>
-#include <ctime>
-#include <expected>
-#include <optional>
-#include <set>
-#include <string>
-#include <string_view>
+#include <array>
+#include <type_traits>
 #include <utility>
-#include <vector>
 
 #include "daemon/http/api_json.h"
-#include "daemon/http/http_request_parser.h"
+#include "daemon/http/http_response.h"
+#include "daemon/http/request_reader.h"
+#include "daemon/http/tls_context.h"
 
-namespace trustgate {
-
-HttpConnections::Admission HttpConnections::add(int fd, const std::string& peer, int cap) {
-  std::lock_guard lock(mutex_);
-  if (stopped_) return Admission::kStopping;
-  int& open = per_peer_[peer];
-  if (cap > 0 && open >= cap) {
-    if (open == 0) per_peer_.erase(peer);
-    return Admission::kOverCap;
-  }
-  ++open;
-  fds_.emplace(fd, peer);
-  return Admission::kAdmitted;
-}
-
-void HttpConnections::remove(int fd) {
-  std::lock_guard lock(mutex_);
-  const auto it = fds_.find(fd);
-  if (it == fds_.end()) return;
-  if (auto peer = per_peer_.find(it->second); peer != per_peer_.end() && --peer->second <= 0) {
-    per_peer_.erase(peer);
-  }
-  fds_.erase(it);
-}
-
-void HttpConnections::abort_all() {
-  std::lock_guard lock(mutex_);
-  stopped_ = true;
-  // The plain shutdown(2), not the socket object's (for TLS that would run SSL_shutdown on
-  // another thread's SSL object): it wakes the blocked poll()/recv() with end-of-stream. The
-  // fd is still open: a connection removes itself before its socket closes.
-  for (const auto& [fd, peer] : fds_) ::shutdown(fd, SHUT_RDWR);
-}
-
+namespace trustgate::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using Tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<Tcp::socket>;
 
 // After the server closes first: how long, and how much, it reads of what the client still sends.
 constexpr std::chrono::milliseconds kLinger{1000};
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
-constexpr std::string_view kServer = "trustgate";
-
-// RFC 9110 IMF-fixdate of the current second, formatted once a second per thread.
-const std::string& http_date() {
-  thread_local std::time_t cached_second = -1;
-  thread_local std::string cached;
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    cached =
-        fmt::format("{}, {:02d} {} {:04d} {:02d}:{:02d}:{:02d} GMT", kDays[tm.tm_wday], tm.tm_mday,
-                    kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    cached_second = now;
-  }
-  return cached;
-}
-
-using http::Refusal;
-using http::Stop;
+// Answers not yet written beyond this stop the reading of further pipelined requests until the
+// client has read them, so that a client that sends but never reads cannot grow the buffer.
+constexpr std::size_t kMaxUnsentBytes = 256 * 1024;
+constexpr std::size_t kTlsReadBytes = 4096;
 
 Refusal timed_out(std::string_view what) {
   return {408, "request_timeout", fmt::format("the {} did not arrive in time", what)};
 }
 
-class HttpConnection final : public Poco::Net::TCPServerConnection {
- public:
-  HttpConnection(const Poco::Net::StreamSocket& socket, const EdgeLimits& limits,
-                 std::shared_ptr<const EdgeHandler> handler,
-                 std::shared_ptr<HttpConnections> connections, bool tls,
-                 std::shared_ptr<const EdgeRefusalObserver> on_refusal)
-      : TCPServerConnection(socket),
-        limits_(limits),
-        handler_(std::move(handler)),
-        connections_(std::move(connections)),
-        tls_(tls),
-        on_refusal_(std::move(on_refusal)) {}
+template <typename Stream>
+class StreamConnection final : public Connection,
+                               public std::enable_shared_from_this<StreamConnection<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  void run() override {
-    const int fd = socket().impl()->sockfd();
-    std::string peer;
-    int cap = limits_.max_connections_per_client;
-    try {
-      const Poco::Net::IPAddress host = socket().peerAddress().host();
-      peer = host.toString();
-      peer_ = peer;
-      if (host.isLoopback() && !limits_.cap_loopback) cap = 0;
-    } catch (...) {
-      return;  // already disconnected
-    }
-    switch (connections_->add(fd, peer, cap)) {
-      case HttpConnections::Admission::kAdmitted:
-        break;
-      case HttpConnections::Admission::kStopping:
-        return;
-      case HttpConnections::Admission::kOverCap:
-        spdlog::debug("http: refused a connection from {}: {} already open", peer, cap);
-        observe_refusal(503, "too_many_connections");
-        try {
-          send(error_response(503, "too_many_connections",
-                              fmt::format("at most {} connections per client address", cap)),
-               false, false);
-        } catch (...) {
+ public:
+  StreamConnection(EventLoop& loop, Stream stream, std::string peer, std::optional<Refusal> refusal)
+      : loop_(loop),
+        shared_(loop.shared),
+        stream_(std::move(stream)),
+        peer_(std::move(peer)),
+        admitted_(!refusal),
+        refusal_(std::move(refusal)),
+        reader_(shared_.limits.max_body_bytes),
+        remaining_(shared_.limits.max_requests > 0 ? shared_.limits.max_requests : -1) {}
+
+  void start() {
+    if constexpr (kTls) {
+      set_deadline(Deadline::kHandshake, shared_.limits.head_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
+                                                                  const std::error_code& ec) {
+        if (self->closed_) return;
+        if (ec) {
+          spdlog::debug("http: TLS handshake with {} failed: {}", self->peer_, ec.message());
+          return self->close();
         }
-        return;
+        self->certificate_names_ = peer_certificate_names(self->stream_.native_handle());
+        self->begin();
+      });
+    } else {
+      std::error_code ec;
+      socket().non_blocking(true, ec);
+      socket().set_option(Tcp::no_delay(true), ec);
+      begin();
     }
-    try {
-      serve();
-    } catch (...) {
-      // A broken connection (reset, send timeout) ends here; nothing to log.
-    }
-    connections_->remove(fd);
   }
+
+  void check_deadline(Clock::time_point now) override {
+    if (closed_) return;
+    if (writing_ && now - write_started_ > shared_.limits.idle_timeout) return close();
+    if (deadline_ == Deadline::kNone || now < deadline_at_) return;
+    switch (deadline_) {
+      case Deadline::kHead:
+        return refuse(timed_out("request head"));
+      case Deadline::kBody:
+        return refuse(timed_out("request body"));
+      default:  // idle, handshake, linger: nothing more to say
+        return close();
+    }
+  }
+
+  void abort() override { close(); }
 
  private:
-  enum class Fill { kData, kEof, kTimeout };
+  enum class Deadline { kNone, kHandshake, kIdle, kHead, kBody, kLinger };
 
-  // Appends what the socket has to input_.in, waiting at most until `deadline`.
-  Fill fill(Clock::time_point deadline) {
-    if (!(tls_ && socket().available() > 0)) {  // TLS may hold decrypted bytes poll() can't see
-      pollfd p{socket().impl()->sockfd(), POLLIN, 0};
-      int rc = 0;
-      do {
-        const auto left =
-            std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) return Fill::kTimeout;
-        rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000)));
-      } while ((rc < 0 && errno == EINTR) || (rc == 0 && Clock::now() < deadline));
-      if (rc == 0) return Fill::kTimeout;
-      if (rc < 0) return Fill::kEof;
+  Tcp::socket& socket() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
     }
-    char buf[16 * 1024];
-    int n = 0;
+  }
+
+  void set_deadline(Deadline d, std::chrono::milliseconds after) {
+    deadline_ = d;
+    deadline_at_ = Clock::now() + after;
+  }
+
+  void begin() {
+    if (refusal_) {
+      observe_refusal(refusal_->status, refusal_->code);
+      append_response(out_next_,
+                      error_response(refusal_->status, refusal_->code, refusal_->message), false,
+                      false);
+      closing_ = true;
+      linger_ = false;
+      return flush();
+    }
+    progress();
+  }
+
+  void observe_refusal(int status, const std::string& code) {
+    if (!shared_.on_refusal) return;
     try {
-      n = socket().receiveBytes(buf, sizeof buf);
-    } catch (const Poco::TimeoutException&) {
-      return Fill::kTimeout;
+      shared_.on_refusal(status, code);
     } catch (...) {
-      return Fill::kEof;  // reset, TLS error: the client is gone
     }
-    if (n <= 0) return Fill::kEof;
-    input_.in.append(buf, static_cast<std::size_t>(n));
-    return Fill::kData;
   }
 
-  // Backs input_.more with the socket until `deadline`; `what` names the part being read.
-  void read_until(Clock::time_point deadline, std::string_view what) {
-    input_.more = [this, deadline, what]() -> std::expected<void, Stop> {
-      switch (fill(deadline)) {
-        case Fill::kData:
-          return {};
-        case Fill::kTimeout:
-          return std::unexpected(Stop{timed_out(what)});
-        case Fill::kEof:
-          break;
+  // Reads when nothing stops it: not while a request is being handled, answers wait unsent, or
+  // the connection is closing.
+  void want_read() {
+    if (reading_ || closed_ || handling_ || (closing_ && !lingering_)) return;
+    if (!lingering_ && out_.size() + out_next_.size() > kMaxUnsentBytes) return;
+    reading_ = true;
+    auto self = this->shared_from_this();
+    if constexpr (kTls) {
+      if (!tls_buffer_) tls_buffer_ = std::make_unique<std::array<char, kTlsReadBytes>>();
+      stream_.async_read_some(asio::buffer(*tls_buffer_),
+                              [self](const std::error_code& ec, std::size_t n) {
+                                self->reading_ = false;
+                                if (self->closed_) return;
+                                if (self->lingering_) return self->tls_shutdown();
+                                if (ec) return self->on_end();
+                                self->on_bytes(std::string_view(self->tls_buffer_->data(), n));
+                              });
+    } else {
+      // Wait for readability, then read into the loop's buffer: no buffer is held while idle.
+      socket().async_wait(Tcp::socket::wait_read, [self](const std::error_code& ec) {
+        self->reading_ = false;
+        if (self->closed_) return;
+        if (ec) return self->close();
+        std::error_code read_ec;
+        std::vector<char>& buf = self->loop_.read_buffer;
+        const std::size_t n = self->socket().read_some(asio::buffer(buf), read_ec);
+        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+          return self->want_read();
+        }
+        if (read_ec) return self->on_end();
+        self->on_bytes(std::string_view(buf.data(), n));
+      });
+    }
+  }
+
+  void on_bytes(std::string_view bytes) {
+    if (lingering_) {
+      lingered_ += bytes.size();
+      if (lingered_ >= kMaxLingerBytes) return close();
+      return want_read();
+    }
+    if (closing_) return;  // the last answer is being written; nothing more is read
+    reader_.append(bytes);
+    progress();
+  }
+
+  // The client closed its side or the connection broke.
+  void on_end() { close(); }
+
+  // Reads and answers what is complete, in order, until a request must wait (more bytes, the
+  // worker pool, or the client reading its answers).
+  void progress() {
+    while (!closed_ && !closing_ && !handling_) {
+      if (out_.size() + out_next_.size() > kMaxUnsentBytes) break;
+      const RequestReader::Step step = reader_.next();
+      if (step == RequestReader::Step::kNeedMore) {
+        arm_read_deadline();
+        break;
       }
-      return std::unexpected(Stop{});
-    };
+      if (step == RequestReader::Step::kContinue) {
+        out_next_ += "HTTP/1.1 100 Continue\r\n\r\n";
+        continue;
+      }
+      if (step == RequestReader::Step::kRefused) {
+        refuse(reader_.refusal());
+        return;
+      }
+      dispatch(reader_.take());
+    }
+    flush();
+    want_read();
   }
 
-  void send(const ApiResponse& r, bool keep_alive, bool head_only) {
-    const auto& reason = Poco::Net::HTTPResponse::getReasonForStatus(
-        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
-    std::string out = fmt::format(
-        "HTTP/1.1 {} {}\r\nDate: {}\r\nServer: {}\r\nContent-Type: {}\r\n"
-        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
-        r.status, reason, http_date(), kServer, r.content_type);
-    for (const auto& [k, v] : r.headers) out += fmt::format("{}: {}\r\n", k, v);
-    out += fmt::format("Content-Length: {}\r\nConnection: {}\r\n\r\n", r.body.size(),
-                       keep_alive ? "Keep-Alive" : "Close");
-    if (!head_only) out += r.body;
-    // One send() for the whole answer: one segment for the client to wake up for.
-    std::size_t sent = 0;
-    while (sent < out.size()) {
-      const int n = socket().sendBytes(out.data() + sent, static_cast<int>(out.size() - sent));
-      if (n <= 0) throw Poco::IOException("send failed");
-      sent += static_cast<std::size_t>(n);
+  // The deadline of what is being waited for: the next request (idle), the rest of a head, or
+  // the rest of a body, each from the moment its wait began.
+  void arm_read_deadline() {
+    switch (reader_.phase()) {
+      case RequestReader::Phase::kIdle:
+        if (deadline_ != Deadline::kIdle)
+          set_deadline(Deadline::kIdle, shared_.limits.idle_timeout);
+        break;
+      case RequestReader::Phase::kHead:
+        if (deadline_ != Deadline::kHead)
+          set_deadline(Deadline::kHead, shared_.limits.head_timeout);
+        break;
+      case RequestReader::Phase::kBody:
+        if (deadline_ != Deadline::kBody)
+          set_deadline(Deadline::kBody, shared_.limits.body_timeout);
+        break;
     }
   }
 
   void refuse(const Refusal& r) {
-    spdlog::debug("http: refused a request: {} ({})", r.message, r.status);
+    spdlog::debug("http: refused a request from {}: {} ({})", peer_, r.message, r.status);
     observe_refusal(r.status, r.code);
-    send(error_response(r.status, r.code, r.message), false, false);
+    append_response(out_next_, error_response(r.status, r.code, r.message), false, false);
+    closing_ = true;
+    // A client too slow to send its request is not waited for again.
+    linger_ = r.status != 408;
+    deadline_ = Deadline::kNone;
+    flush();
   }
 
-  void observe_refusal(int status, const std::string& code) {
-    if (!on_refusal_ || !*on_refusal_) return;
-    try {
-      (*on_refusal_)(status, code);
-    } catch (...) {
-    }
-  }
-
-  // Closing first: stop sending, then read and drop what the client still sends for a moment,
-  // so that the close does not reset the connection before the client has read the answer.
-  void linger() {
-    try {
-      socket().shutdownSend();
-    } catch (...) {
+  void dispatch(ReadRequest read) {
+    deadline_ = Deadline::kNone;  // none while the request is handled
+    if (remaining_ > 0) --remaining_;
+    const bool keep_alive = read.head.keep_alive() && remaining_ != 0 && !read.body_too_large;
+    const bool head_only = read.head.method == "HEAD";
+    ApiRequest request;
+    request.method = std::move(read.head.method);
+    request.target = std::move(read.head.target);
+    request.authorization = read.head.first("Authorization");
+    request.content_type = read.head.first("Content-Type");
+    request.body = std::move(read.body);
+    request.peer = peer_;  // for throttling and logs
+    request.certificate_names = certificate_names_;
+    const bool too_large = read.body_too_large;
+    const EdgeHandler& handler = shared_.handler;
+    if (handler.runs_inline && handler.runs_inline(request)) {
+      answer(call(handler, std::move(request), too_large), keep_alive, head_only);
       return;
     }
-    const auto until = Clock::now() + kLinger;
-    std::size_t dropped = 0;
-    while (dropped < kMaxLingerBytes) {
-      input_.in.clear();
-      input_.pos = 0;
-      if (fill(until) != Fill::kData) return;
-      dropped += input_.in.size();
-    }
+    handling_ = true;
+    asio::post(shared_.workers, [self = this->shared_from_this(), request = std::move(request),
+                                 too_large, keep_alive, head_only]() mutable {
+      ApiResponse response = call(self->shared_.handler, std::move(request), too_large);
+      asio::post(self->loop_.io, [self, response = std::move(response), keep_alive, head_only] {
+        self->handling_ = false;
+        if (self->closed_) return;
+        self->answer(response, keep_alive, head_only);
+        self->progress();
+      });
+    });
   }
 
-  void serve() {
-    socket().setReceiveTimeout(Poco::Timespan(
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::max({limits_.idle_timeout, limits_.head_timeout, limits_.body_timeout}))
-            .count()));
-    int remaining = limits_.max_requests > 0 ? limits_.max_requests : -1;  // -1: unlimited
-    while (true) {
-      input_.in.erase(0, input_.pos);
-      input_.pos = 0;
-      if (input_.in.empty() && fill(Clock::now() + limits_.idle_timeout) != Fill::kData) return;
-      if (remaining > 0) --remaining;
-      if (!serve_one(remaining != 0)) return;
-    }
-  }
-
-  // Reads and answers one request; false when the connection is to be closed (and was).
-  bool serve_one(bool may_keep_alive) {
-    read_until(Clock::now() + limits_.head_timeout, "request head");
-    auto text = http::read_head(input_);
-    if (!text) return stop(text.error());
-    auto head = http::parse_head(*text);
-    if (!head) return stop(Stop{head.error()});
-    auto framing = http::framing_of(*head);
-    if (!framing) return stop(Stop{framing.error()});
-
-    bool keep_alive = may_keep_alive && head->keep_alive();
-    bool too_large = false;
-    std::string body;
-    read_until(Clock::now() + limits_.body_timeout, "request body");
-    if (framing->kind != http::Framing::Kind::kNone) {
-      too_large =
-          framing->kind == http::Framing::Kind::kLength && framing->length > limits_.max_body_bytes;
-      if (!too_large && head->minor == 1 && http::iequals(head->first("Expect"), "100-continue")) {
-        send_raw("HTTP/1.1 100 Continue\r\n\r\n");
-      }
-    }
-    if (framing->kind == http::Framing::Kind::kLength && !too_large) {
-      const auto n = static_cast<std::size_t>(framing->length);
-      if (auto got = input_.need(n); !got) return stop(got.error());
-      body = input_.in.substr(input_.pos, n);
-      input_.pos += n;
-    } else if (framing->kind == http::Framing::Kind::kChunked) {
-      auto complete = http::read_chunked(input_, limits_.max_body_bytes, body);
-      if (!complete) return stop(complete.error());
-      too_large = !*complete;
-    }
-    if (too_large) {
-      keep_alive = false;
-      body.clear();
-    }
-
-    ApiRequest request;
-    request.method = head->method;
-    request.target = head->target;
-    request.authorization = head->first("Authorization");
-    request.content_type = head->first("Content-Type");
-    request.body = std::move(body);
-    request.peer = peer_;  // for throttling and logs
-    request.certificate_names = certificate_names();
-    ApiResponse answer;
+  static ApiResponse call(const EdgeHandler& handler, ApiRequest request, bool too_large) {
     try {
-      answer = (*handler_)(std::move(request), too_large);
+      return handler.handle(std::move(request), too_large);
     } catch (...) {
-      answer = error_response(500, "internal", "internal error");
+      return error_response(500, "internal", "internal error");
     }
-    send(answer, keep_alive, head->method == "HEAD");
-    if (keep_alive) return true;
-    linger();
-    return false;
   }
 
-  // Answers a refusal (if any), then closes: after lingering, unless the client was too slow
-  // (lingering would only hold the thread longer for it).
-  bool stop(const Stop& why) {
-    if (why.refusal) {
-      refuse(*why.refusal);
-      if (why.refusal->status != 408) linger();
+  void answer(const ApiResponse& response, bool keep_alive, bool head_only) {
+    append_response(out_next_, response, keep_alive, head_only);
+    if (!keep_alive) {
+      closing_ = true;
+      linger_ = true;
     }
-    return false;
   }
 
-  // The verified client certificate's subject CN and DNS subjectAltNames, read once per
-  // connection (the handshake is done once a request has been read); nullopt without one.
-  // A server context verifies any certificate it is shown, so a presented one is verified.
-  const std::optional<std::vector<std::string>>& certificate_names() {
-    if (!certificate_read_) {
-      certificate_read_ = true;
-      if (tls_) {
-        try {
-          Poco::Net::SecureStreamSocket secure(socket());
-          if (secure.havePeerCertificate()) {
-            const Poco::Net::X509Certificate cert = secure.peerCertificate();
-            std::string common_name;
-            std::set<std::string> dns_names;
-            cert.extractNames(common_name, dns_names);
-            std::vector<std::string> names(dns_names.begin(), dns_names.end());
-            if (!common_name.empty()) names.push_back(common_name);
-            certificate_names_ = std::move(names);
-          }
-        } catch (const Poco::Exception&) {
-          certificate_names_.reset();  // not a TLS socket after all: no certificate
-        }
+  // Writes what is waiting (one write for every answer ready: one segment for the client to wake
+  // up for); when closing and all is written, closes.
+  void flush() {
+    if (closed_ || writing_) return;
+    if (out_next_.empty()) {
+      if (closing_) finish();
+      return;
+    }
+    std::swap(out_, out_next_);
+    writing_ = true;
+    write_started_ = Clock::now();
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = this->shared_from_this()](const std::error_code& ec, std::size_t) {
+                        self->writing_ = false;
+                        self->out_.clear();
+                        if (self->closed_) return;
+                        if (ec) return self->close();
+                        if (!self->out_next_.empty() || self->closing_) return self->flush();
+                        self->progress();
+                      });
+  }
+
+  // Everything is written on a connection the server closes: linger (or not), then close.
+  void finish() {
+    if (!linger_ || lingering_) {
+      if (!lingering_) close();
+      return;
+    }
+    lingering_ = true;
+    set_deadline(Deadline::kLinger, kLinger);
+    if constexpr (kTls) {
+      // The TLS stream cannot shut down under a read in progress: cancel it first, and its
+      // handler shuts down.
+      if (reading_) {
+        std::error_code ec;
+        socket().cancel(ec);
+        return;
       }
+      tls_shutdown();
+    } else {
+      std::error_code ec;
+      socket().shutdown(Tcp::socket::shutdown_send, ec);
+      if (ec) return close();
+      want_read();
     }
-    return certificate_names_;
   }
 
-  void send_raw(std::string_view bytes) {
-    socket().sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  // close_notify, then wait (within the linger deadline) for the client's.
+  void tls_shutdown() {
+    if constexpr (kTls) {
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](const std::error_code&) { self->close(); });
+    }
   }
 
-  const EdgeLimits limits_;
-  std::shared_ptr<const EdgeHandler> handler_;
-  std::shared_ptr<HttpConnections> connections_;
-  bool tls_;
-  std::shared_ptr<const EdgeRefusalObserver> on_refusal_;
-  std::string peer_;  // the client's IP address
-  bool certificate_read_ = false;
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    std::error_code ec;
+    socket().close(ec);  // cancels what is outstanding; their handlers see closed_
+    if (admitted_) shared_.admission.release(peer_);
+    // The last reference may be the loop's: keep this alive until the call returns.
+    auto self = this->shared_from_this();
+    loop_.connections.erase(self);
+  }
+
+  EventLoop& loop_;
+  EdgeShared& shared_;
+  Stream stream_;
+  const std::string peer_;  // the client's IP address
+  const bool admitted_;
+  std::optional<Refusal> refusal_;  // answered at once, for a connection over the caps
   std::optional<std::vector<std::string>> certificate_names_;
-  http::RequestInput input_;  // bytes read and not yet consumed
+  RequestReader reader_;
+  int remaining_;               // requests this connection may still make; -1: unlimited
+  std::string out_, out_next_;  // being written; waiting to be written
+  std::unique_ptr<std::array<char, kTlsReadBytes>> tls_buffer_;
+  Clock::time_point write_started_;
+  Deadline deadline_ = Deadline::kNone;
+  Clock::time_point deadline_at_;
+  std::size_t lingered_ = 0;
+  bool reading_ = false, writing_ = false, handling_ = false;
+  bool closing_ = false;  // the last answer is queued; nothing more is read as a request
+  bool linger_ = false, lingering_ = false, closed_ = false;
 };
 
 }  // namespace
 
-HttpConnectionFactory::HttpConnectionFactory(EdgeLimits limits, EdgeHandler handler,
-                                             std::shared_ptr<HttpConnections> connections, bool tls,
-                                             EdgeRefusalObserver on_refusal)
-    : limits_(limits),
-      handler_(std::make_shared<const EdgeHandler>(std::move(handler))),
-      connections_(std::move(connections)),
-      tls_(tls),
-      on_refusal_(std::make_shared<const EdgeRefusalObserver>(std::move(on_refusal))) {}
-
-Poco::Net::TCPServerConnection* HttpConnectionFactory::createConnection(
-    const Poco::Net::StreamSocket& socket) {
-  return new HttpConnection(socket, limits_, handler_, connections_, tls_, on_refusal_);
+void serve_connection(EventLoop& loop, Tcp::socket socket, asio::ssl::context* tls,
+                      std::string peer, std::optional<Refusal> refusal) {
+  std::shared_ptr<Connection> connection;
+  if (tls != nullptr) {
+    auto c = std::make_shared<StreamConnection<TlsStream>>(loop, TlsStream(std::move(socket), *tls),
+                                                           std::move(peer), std::move(refusal));
+    connection = c;
+    loop.connections.insert(connection);
+    c->start();
+  } else {
+    auto c = std::make_shared<StreamConnection<Tcp::socket>>(loop, std::move(socket),
+                                                             std::move(peer), std::move(refusal));
+    connection = c;
+    loop.connections.insert(connection);
+    c->start();
+  }
 }
 
-}  // namespace trustgate
+}  // namespace trustgate::http

@@ -70,8 +70,11 @@ std::vector<std::string_view> list_elements(std::string_view value) {
 std::expected<std::string, Stop> read_body_line(RequestInput& input, std::size_t max) {
   std::string& in = input.in;
   std::size_t scan = input.pos;
+  // Scanned no further than a line of `max` bytes can reach, so that where the bytes were split
+  // into reads cannot change the verdict.
+  const std::size_t limit = input.pos + max + 2;
   while (true) {
-    for (; scan < in.size(); ++scan) {
+    for (; scan < std::min(in.size(), limit); ++scan) {
       if (in[scan] != '\n') continue;
       if (scan == input.pos || in[scan - 1] != '\r') {
         return std::unexpected(Stop{bad_framing("a chunked body line ends in a bare LF")});
@@ -83,7 +86,7 @@ std::expected<std::string, Stop> read_body_line(RequestInput& input, std::size_t
       input.pos = scan + 1;
       return line;
     }
-    if (input.buffered() > max + 2) {
+    if (in.size() >= limit) {
       return std::unexpected(Stop{bad_framing("a chunked body line is too long")});
     }
     if (auto got = input.need(input.buffered() + 1); !got) return std::unexpected(got.error());
@@ -133,7 +136,8 @@ std::expected<Head, Refusal> parse_head(std::string_view text) {
   while (true) {
     const auto crlf = text.find("\r\n");
     const std::string_view line = text.substr(0, crlf);
-    if (line.find_first_of("\r\n") != std::string_view::npos) {
+    // One pass over the line (find_first_of would call memchr once per character).
+    if (std::any_of(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\n'; })) {
       return std::unexpected(malformed("a line of the request head ends in a bare CR or LF"));
     }
     lines.push_back(line);
@@ -262,15 +266,33 @@ std::expected<void, Stop> RequestInput::need(std::size_t n) {
   return {};
 }
 
+void RequestInput::compact() {
+  scanned = scanned > pos ? scanned - pos : 0;
+  if (pos == in.size()) {
+    // Nothing buffered: an idle connection keeps no buffer (a small one is kept for reuse).
+    if (in.capacity() > 4096) {
+      std::string().swap(in);
+    } else {
+      in.clear();
+    }
+  } else {
+    in.erase(0, pos);
+  }
+  pos = 0;
+}
+
 std::expected<std::string, Stop> read_head(RequestInput& input) {
   std::string& in = input.in;
   std::size_t& pos = input.pos;
-  std::size_t scan = pos;
+  std::size_t scan = std::max(input.scanned, pos);
   while (true) {
     // Empty lines before a request line are ignored (RFC 9112 §2.2).
     while (input.buffered() >= 2 && in[pos] == '\r' && in[pos + 1] == '\n') pos += 2;
     scan = std::max(scan, pos);
-    for (; scan < in.size(); ++scan) {
+    // A head is scanned no further than its limit (its text and the CRLF CRLF can reach), so
+    // that where the bytes were split into reads cannot change the verdict.
+    const std::size_t limit = pos + kMaxHeadBytes + 4;
+    for (; scan < std::min(in.size(), limit); ++scan) {
       if (in[scan] != '\n') continue;
       if (scan == pos || in[scan - 1] != '\r') {
         return std::unexpected(Stop{malformed("a line of the request head ends in a bare LF")});
@@ -278,41 +300,55 @@ std::expected<std::string, Stop> read_head(RequestInput& input) {
       if (scan - pos >= 3 && in.compare(scan - 3, 4, "\r\n\r\n") == 0) {
         std::string text = in.substr(pos, scan - 3 - pos);
         pos = scan + 1;
+        input.scanned = 0;
         return text;
       }
     }
-    if (input.buffered() > kMaxHeadBytes) {
+    if (in.size() >= limit) {
       return std::unexpected(Stop{too_large_head("the request head is too large")});
     }
-    if (auto got = input.more(); !got) return std::unexpected(got.error());
+    if (auto got = input.more(); !got) {
+      // Resumed later from here, so that a head arriving byte by byte is scanned once.
+      input.scanned = scan;
+      return std::unexpected(got.error());
+    }
   }
 }
 
 std::expected<bool, Stop> read_chunked(RequestInput& input, std::size_t max_body_bytes,
-                                       std::string& body) {
-  while (true) {
-    auto line = read_body_line(input, kMaxChunkLineBytes);
-    if (!line) return std::unexpected(line.error());
-    const auto size = chunk_size(*line);
-    if (!size) return std::unexpected(Stop{bad_framing("malformed chunk size")});
-    if (*size == 0) break;
-    if (*size > max_body_bytes - body.size()) return false;
-    if (auto got = input.need(*size + 2); !got) return std::unexpected(got.error());
-    if (input.in.compare(input.pos + *size, 2, "\r\n") != 0) {
+                                       std::string& body, ChunkedProgress& progress) {
+  // Each element (size line, chunk data with its CRLF, trailer line) is consumed only once it
+  // has arrived whole, and `progress` records what was consumed, so a pending Stop can resume.
+  while (!progress.trailer) {
+    if (!progress.chunk) {
+      auto line = read_body_line(input, kMaxChunkLineBytes);
+      if (!line) return std::unexpected(line.error());
+      const auto size = chunk_size(*line);
+      if (!size) return std::unexpected(Stop{bad_framing("malformed chunk size")});
+      if (*size == 0) {
+        progress.trailer = true;
+        break;
+      }
+      if (*size > max_body_bytes - body.size()) return false;
+      progress.chunk = *size;
+    }
+    const std::uint64_t size = *progress.chunk;
+    if (auto got = input.need(size + 2); !got) return std::unexpected(got.error());
+    if (input.in.compare(input.pos + size, 2, "\r\n") != 0) {
       return std::unexpected(Stop{bad_framing("chunk data is not followed by CRLF")});
     }
-    body.append(input.in, input.pos, *size);
-    input.pos += *size + 2;
+    body.append(input.in, input.pos, size);
+    input.pos += size + 2;
+    progress.chunk.reset();
   }
   // The trailer section: field lines up to an empty line; checked, then dropped.
-  std::size_t trailer_bytes = 0;
   while (true) {
     auto line = read_body_line(input, kMaxFieldNameBytes + kMaxFieldValueBytes + 1);
     if (!line) return std::unexpected(line.error());
     if (line->empty()) return true;
-    trailer_bytes += line->size();
+    progress.trailer_bytes += line->size();
     const auto colon = line->find(':');
-    if (trailer_bytes > kMaxTrailerBytes || colon == std::string::npos ||
+    if (progress.trailer_bytes > kMaxTrailerBytes || colon == std::string::npos ||
         !is_token(std::string_view(*line).substr(0, colon)) ||
         !is_field_value(std::string_view(*line).substr(colon + 1))) {
       return std::unexpected(Stop{bad_framing("malformed chunked trailer")});

@@ -23,9 +23,13 @@ struct Refusal {
   std::string message;
 };
 
-// Why reading a request stopped: a refusal to answer, or (none) the client is gone.
+// Why reading a request stopped: a refusal to answer, (none) the client is gone, or `pending`:
+// not all of it has arrived yet. A read that stops pending leaves its input so that the same
+// call, made again once more bytes are buffered, carries on where it stopped (resumable reads,
+// for an event-driven connection whose `more` never waits).
 struct Stop {
   std::optional<Refusal> refusal;
+  bool pending = false;
 };
 
 // ASCII case-insensitive comparison (field names, tokens).
@@ -64,24 +68,42 @@ std::expected<Framing, Refusal> framing_of(const Head& head);
 std::optional<std::uint64_t> chunk_size(std::string_view line);
 
 // The bytes of a connection read and not yet consumed: `in` from `pos` on. `more` appends at
-// least one byte to `in`, or returns the Stop that ends the read (time out, client gone).
+// least one byte to `in`, or returns the Stop that ends the read (time out, client gone, or
+// pending: nothing more yet).
 struct RequestInput {
   std::string in;
   std::size_t pos = 0;
+  std::size_t scanned = 0;  // read_head's progress through a head not yet complete (index in `in`)
   std::function<std::expected<void, Stop>()> more;
 
   std::size_t buffered() const { return in.size() - pos; }
   // Ensures `n` bytes are buffered.
   std::expected<void, Stop> need(std::size_t n);
+  // Drops the consumed bytes (and gives their memory back once nothing is buffered, so that an
+  // idle connection holds no buffer).
+  void compact();
 };
 
 // Reads up to the CRLF CRLF that ends a request head (empty lines before it are skipped);
 // returns its text without that CRLF CRLF and consumes it. A head over 64 KiB is refused (431).
 std::expected<std::string, Stop> read_head(RequestInput& input);
 
+// Where a chunked body's reading stopped, for resuming it after a pending Stop.
+struct ChunkedProgress {
+  std::optional<std::uint64_t> chunk;  // the size of a chunk whose size line was consumed
+  bool trailer = false;                // the last chunk was read; the trailer section follows
+  std::size_t trailer_bytes = 0;
+};
+
 // Reads a chunked body (RFC 9112 §7.1) into `body` and consumes it, trailer included. Returns
-// false when it exceeds `max_body_bytes` (then it is not read further).
+// false when it exceeds `max_body_bytes` (then it is not read further). After a pending Stop,
+// call again with the same `body` and `progress`.
 std::expected<bool, Stop> read_chunked(RequestInput& input, std::size_t max_body_bytes,
-                                       std::string& body);
+                                       std::string& body, ChunkedProgress& progress);
+inline std::expected<bool, Stop> read_chunked(RequestInput& input, std::size_t max_body_bytes,
+                                              std::string& body) {
+  ChunkedProgress progress;
+  return read_chunked(input, max_body_bytes, body, progress);
+}
 
 }  // namespace trustgate::http
