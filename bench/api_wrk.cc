@@ -40,7 +40,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -61,6 +60,7 @@ std::string g_trustgated;  // the daemon binary, set in main before any use
 
 #include "bench/lib/mapping_toml.h"
 #include "bench/lib/synthetic_directory.h"
+#include "bench/lib/wrk.h"
 
 using namespace trustgate;
 using namespace trustgate::bench;
@@ -142,64 +142,35 @@ Figure with_cpu(pid_t daemon, Run run) {
   return f;
 }
 
-// "1.23ms" / "456.00us" / "1.01s" -> milliseconds.
-double to_ms(const std::string& v) {
-  const double x = std::strtod(v.c_str(), nullptr);
-  if (v.ends_with("us")) return x / 1000;
-  if (v.ends_with("ms")) return x;
-  if (v.ends_with("s")) return x * 1000;
-  return x;
-}
-
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    ::pclose(p);
-  }
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs wrk and parses Requests/sec and the 50% / 99% latency lines of --latency.
+// Runs wrk (bench/lib/wrk.h): its throughput, p50, p99, errors and the script's own line.
 Figure run_wrk(const std::string& name, int port, int threads, int connections, int seconds,
                const std::string& path, const std::string& script,
                const std::vector<std::string>& script_args) {
-  std::string cmd =
-      fmt::format("wrk -t{} -c{} -d{}s --latency --timeout 10s", threads, connections, seconds);
-  if (!script.empty()) cmd += " -s " + shell_quote((scripts_dir() / script).string());
-  cmd += fmt::format(" http://127.0.0.1:{}{}", port, path);
-  if (!script_args.empty()) {
-    cmd += " --";
-    for (const auto& a : script_args) cmd += " " + shell_quote(a);
-  }
-  const std::string out = run_capture(cmd + " 2>&1");
+  WrkRun run;
+  run.url = fmt::format("http://127.0.0.1:{}{}", port, path);
+  run.threads = threads;
+  run.connections = connections;
+  run.seconds = seconds;
+  run.timeout_seconds = 10;
+  if (!script.empty()) run.script = (scripts_dir() / script).string();
+  run.script_args = script_args;
+  const WrkResult r = bench::run_wrk(run);
   Figure f;
   f.name = name;
-  std::smatch m;
-  if (std::regex_search(out, m, std::regex(R"(Requests/sec:\s+([0-9.]+))")))
-    f.per_second = std::stod(m[1]);
-  if (std::regex_search(out, m, std::regex(R"((\d+) requests in)"))) f.count = std::stod(m[1]);
-  if (std::regex_search(out, m, std::regex(R"(\n\s+50%\s+([0-9.]+[mu]?s))")))
-    f.p50_ms = to_ms(m[1]);
-  if (std::regex_search(out, m, std::regex(R"(\n\s+99%\s+([0-9.]+[mu]?s))")))
-    f.p99_ms = to_ms(m[1]);
-  if (std::regex_search(out, m, std::regex(R"(Non-2xx or 3xx responses:\s+(\d+))")))
-    f.note += fmt::format("non-2xx {} ", m[1].str());
-  if (std::regex_search(out, m, std::regex(R"(Socket errors:[^\n]*)"))) f.note += m[0].str() + " ";
-  if (std::regex_search(out, m, std::regex(R"((check|handoff): [^\n]*)"))) f.note += m[0].str();
-  if (f.per_second == 0) fmt::print(stderr, "wrk gave no figure for {}:\n{}\n", name, out);
+  f.per_second = r.per_second;
+  f.count = r.requests;
+  f.p50_ms = r.p50_ms;
+  f.p99_ms = r.p99_ms;
+  if (const std::string errors = r.errors(); !errors.empty()) f.note += errors + " ";
+  for (const char* prefix : {"check", "handoff"}) {
+    if (const auto line = r.script_line(prefix)) f.note += fmt::format("{}: {}", prefix, *line);
+  }
+  if (f.per_second == 0) fmt::print(stderr, "wrk gave no figure for {}:\n{}\n", name, r.output);
   // handoff.lua: a pair is an active redeem; latencies stay per request.
-  if (std::regex_search(out, m, std::regex(R"(handoff: .* active=(\d+))"))) {
+  if (const auto line = r.script_line("handoff"); line && counter(*line, "active") >= 0) {
     f.note = fmt::format("{:.0f} req/s; latency per request; ", f.per_second) + f.note;
-    f.per_second = std::stod(m[1]) / seconds;
-    f.count = std::stod(m[1]);
+    f.count = static_cast<double>(counter(*line, "active"));
+    f.per_second = f.count / seconds;
     f.unit = "pairs/s";
   }
   return f;
