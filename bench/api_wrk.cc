@@ -52,14 +52,12 @@ std::string g_trustgated;  // the daemon binary, set in main before any use
 #define TRUSTGATED_BIN g_trustgated
 #include "tests/harness/daemon_process.cc"  // NOLINT: see the header comment
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
-#include "bench/lib/mapping_toml.h"
-#include "bench/lib/synthetic_directory.h"
+#include "bench/lib/api_setup.h"
 #include "bench/lib/wrk.h"
 
 using namespace trustgate;
@@ -69,28 +67,6 @@ using trustgate::testing::DaemonProcess;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr char kSiteSecret[] = "bench-site-secret-0123456789abcdef";
-
-std::string daemon_binary() {
-  if (const char* env = std::getenv("TRUSTGATED"); env && *env) return env;
-  return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "daemon" / "trustgated")
-      .string();
-}
-
-fs::path scripts_dir() {
-  if (const char* env = std::getenv("TRUSTGATE_WRK_SCRIPTS"); env && *env) return env;
-  return fs::path(__FILE__).parent_path() / "wrk";
-}
-
-std::string basic(const std::string& id, const std::string& secret) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out);
-  enc.rdbuf()->setLineLength(0);
-  enc << id << ':' << secret;
-  enc.close();
-  return "Basic " + out.str();
-}
 
 // CPU time (user + system) the process has used so far, in microseconds.
 double cpu_us(pid_t pid) {
@@ -110,9 +86,6 @@ double cpu_us(pid_t pid) {
   }
   return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
-
-std::string school_client(const std::string& inst) { return "school-" + inst; }
-std::string school_secret(const std::string& inst) { return "bench-school-secret-" + inst; }
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -152,7 +125,7 @@ Figure run_wrk(const std::string& name, int port, int threads, int connections, 
   run.connections = connections;
   run.seconds = seconds;
   run.timeout_seconds = 10;
-  if (!script.empty()) run.script = (scripts_dir() / script).string();
+  if (!script.empty()) run.script = (wrk_scripts_dir() / script).string();
   run.script_args = script_args;
   const WrkResult r = bench::run_wrk(run);
   Figure f;
@@ -278,10 +251,6 @@ std::string server_share(const std::map<std::string, double>& before,
   return out;
 }
 
-struct Pair {
-  std::string user, inst, school_auth;
-};
-
 // A blocking HTTP/1.1 client on one keep-alive connection, for the pair generator: it leaves
 // more of the shared cores to the daemon than Poco's HTTPClientSession (no streams, no header
 // objects: one send() and usually one recv() a request). It reads what the daemon sends:
@@ -379,8 +348,8 @@ class RawHttp {
 // N threads, each with one keep-alive connection: issue as the site, redeem as the school. A
 // pair counts only when the issue answered 201 with a ticket and the redeem 200 active.
 Figure run_pairs(const std::string& name, int port, int threads, int seconds,
-                 const std::vector<Pair>& plan) {
-  const std::string site = basic("bench-site", kSiteSecret);
+                 const std::vector<HandoffPair>& plan) {
+  const std::string site = basic_auth(kBenchSiteId, kBenchSiteSecret);
   std::atomic<bool> stop{false};
   std::vector<std::vector<double>> latencies(threads);
   std::vector<long> failures(threads, 0);
@@ -397,7 +366,7 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
       std::size_t i = static_cast<std::size_t>(t) * 7919;
       std::string reply;
       while (!stop.load(std::memory_order_relaxed)) {
-        const Pair& p = plan[i++ % plan.size()];
+        const HandoffPair& p = plan[i++ % plan.size()];
         const auto t0 = std::chrono::steady_clock::now();
         try {
           const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -462,74 +431,12 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
 constexpr int kServerThreads = 64;
 constexpr int kPairConnections[] = {4, 8, 32, 64};
 
-struct Setup {
-  DaemonOptions options;
-  std::vector<Pair> plan;
-  std::vector<std::string> users;  // for the read check
-};
-
-Setup make_setup(std::size_t users) {
-  SyntheticShape shape;
-  shape.users = users;
-  shape.schools = 100;
-  shape.groups = 500;
-  shape.big_group_members = users / 2;
-  SyntheticDirectory synthetic = make_synthetic_directory(shape);
-  Setup s;
-  {
-    std::ostringstream out;
-    write_ldif(out, synthetic, shape);
-    s.options.ldif = std::move(out).str();
-  }
-  s.options.mapping_toml = mapping_toml(synthetic.mapping);
-  s.options.source_toml = "[source.users]\ndisabled_attr = 'employeeType'\n";
-  s.options.extra_toml =
-      "[safety]\nmax_grant_removal_share = 1.0\nmax_grant_removals = 100000000\n";
-  s.options.log_level = "info";  // as in production: every issue and redeem is logged
-  s.options.http_toml = fmt::format("threads = {}", kServerThreads);
-  s.options.clients.push_back({"bench-site", "site", "", kSiteSecret});
-  for (const auto& inst : synthetic.mapping.institutions) {
-    s.options.clients.push_back(
-        {school_client(inst.id), "school", inst.id, school_secret(inst.id)});
-  }
-  // Users with the login role, enabled, at their staff school (see synthetic_directory.cc):
-  // confirmed against the daemon before use.
-  for (std::size_t i = 0; i < synthetic.snapshot.users.size(); ++i) {
-    const auto& u = synthetic.snapshot.users[i];
-    s.users.push_back(u.username);
-    const bool permitted = i < shape.big_group_members || i % 10 != 9;
-    if (!u.enabled || !permitted) continue;
-    const std::string inst = std::to_string(100000 + i % shape.schools);
-    s.plan.push_back({u.username, inst, basic(school_client(inst), school_secret(inst))});
-  }
-  return s;
-}
-
-std::string write_lines(const fs::path& p, const std::vector<std::string>& lines) {
-  std::ofstream out(p);
-  for (const auto& l : lines) out << l << '\n';
-  return p.string();
-}
-
 void print(const Figure& f, const Figure& base) {
   fmt::print(
       "{:<44} {:>7.0f} {:<7} p50 {:>7.3f} ms  p99 {:>8.3f} ms  {:>5.1f}% of base  "
       "daemon CPU {:>4.0f} us/op  {}\n",
       f.name, f.per_second, f.unit, f.p50_ms, f.p99_ms,
       base.per_second > 0 ? 100.0 * f.per_second / base.per_second : 0.0, f.cpu_us_per_op, f.note);
-}
-
-bool plan_is_valid(int port, std::vector<Pair>& plan) {
-  // Keep only pairs the daemon confirms (its drop-down lists the school); check a sample.
-  const std::string site = basic("bench-site", kSiteSecret);
-  std::vector<Pair> kept;
-  for (std::size_t i = 0; i < plan.size() && kept.size() < 2000; i += 3) {
-    auto r = testing::http_call(port, "GET", "/v1/users/" + plan[i].user + "/institutions", site);
-    if (r.status == 200 && r.body.find("\"" + plan[i].inst + "\"") != std::string::npos)
-      kept.push_back(plan[i]);
-  }
-  plan = std::move(kept);
-  return !plan.empty();
 }
 
 std::unique_ptr<DaemonProcess> start_daemon(const DaemonOptions& o) {
@@ -552,7 +459,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bool reads = only != "pairs", pairs = only != "reads";
-  g_trustgated = daemon_binary();
+  g_trustgated = trustgated_binary();
   if (::access(g_trustgated.c_str(), X_OK) != 0) {
     fmt::print(stderr, "no trustgated at {} (set $TRUSTGATED)\n", g_trustgated);
     return 1;
@@ -561,13 +468,14 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "wrk is not installed\n");
     return 1;
   }
-  Setup setup = make_setup(users);
+  ApiSetup setup = make_api_setup(users);
+  setup.options.http_toml = fmt::format("threads = {}", kServerThreads);
   fmt::print("directory: {} users, 100 schools; load before: {}", users, run_capture("uptime"));
 
   auto daemon = start_daemon(setup.options);
   if (!daemon) return 1;
   const int port = daemon->port();
-  if (!plan_is_valid(port, setup.plan)) {
+  if (!confirm_plan(port, setup.plan)) {
     fmt::print(stderr, "no (user, school) pair is allowed; check the synthetic directory\n");
     return 1;
   }
@@ -577,7 +485,7 @@ int main(int argc, char** argv) {
   for (const auto& p : setup.plan)
     pair_lines.push_back(p.user + " " + p.inst + " " + p.school_auth);
   const std::string pairs_file = write_lines(work / "bench-pairs.txt", pair_lines);
-  const std::string site = basic("bench-site", kSiteSecret);
+  const std::string site = basic_auth(kBenchSiteId, kBenchSiteSecret);
 
   fmt::print("{} s per run; wrk on loopback, 2 wrk threads; daemon [http] threads = {}\n\n",
              seconds, kServerThreads);
