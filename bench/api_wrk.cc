@@ -9,7 +9,8 @@
 //   3. issue + redeem pairs (bench/wrk/handoff.lua): POST /v1/handoffs as the site, then
 //      POST /v1/handoffs/redeem as the ticket's school;
 // then /healthz and the read check at a fixed 10k req/s over 4 paced keep-alive connections
-// (plain wrk has no fixed-rate mode; latency counts from each request's scheduled start);
+// (plain wrk has no fixed-rate mode: bench/lib/paced_load.h; latency counts from each request's
+// scheduled start);
 // plus pairs from a C++ load generator (N threads, one keep-alive connection each on a plain
 // blocking socket, issue then redeem, each answer checked), which also gives the latency of a
 // whole pair and its own CPU per pair (it shares the cores with the daemon). Pairs run twice: with
@@ -52,12 +53,10 @@ std::string g_trustgated;  // the daemon binary, set in main before any use
 #define TRUSTGATED_BIN g_trustgated
 #include "tests/harness/daemon_process.cc"  // NOLINT: see the header comment
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-
 #include "bench/lib/api_setup.h"
+#include "bench/lib/measure.h"
+#include "bench/lib/paced_load.h"
+#include "bench/lib/raw_http.h"
 #include "bench/lib/wrk.h"
 
 using namespace trustgate;
@@ -85,14 +84,6 @@ double cpu_us(pid_t pid) {
     }
   }
   return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t i =
-      std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
 }
 
 // A figure: throughput and latency.
@@ -150,68 +141,24 @@ Figure run_wrk(const std::string& name, int port, int threads, int connections, 
 }
 
 // GET `targets` in turn at a fixed total `rate` over `connections` keep-alive connections, each
-// paced on a schedule; latency counts from the scheduled start (no coordinated omission: a slow
-// answer delays the next request and that delay is counted).
-Figure run_paced(const std::string& name, int port, int connections, double rate, int seconds,
-                 const std::vector<std::string>& targets, const std::string& auth) {
-  std::vector<std::vector<double>> latencies(connections);
-  std::vector<long> failures(connections, 0);
-  std::vector<std::thread> workers;
-  const auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-  const auto interval = std::chrono::duration<double>(connections / rate);
-  const long per_connection = static_cast<long>(rate * seconds / connections);
-  for (int c = 0; c < connections; ++c) {
-    workers.emplace_back([&, c] {
-      Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-      s.setKeepAlive(true);
-      s.setTimeout(Poco::Timespan(10, 0));
-      std::string body;
-      // Connections are offset within one interval, so that the total load is even.
-      const auto first = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     interval * (static_cast<double>(c) / connections));
-      for (long k = 0; k < per_connection; ++k) {
-        const auto due = first + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     interval * static_cast<double>(k));
-        std::this_thread::sleep_until(due);
-        try {
-          Poco::Net::HTTPRequest req(
-              "GET", targets[(static_cast<std::size_t>(k) * connections + c) % targets.size()],
-              "HTTP/1.1");
-          req.setKeepAlive(true);
-          req.set("Authorization", auth);
-          s.sendRequest(req);
-          Poco::Net::HTTPResponse resp;
-          std::istream& in = s.receiveResponse(resp);
-          body.clear();
-          Poco::StreamCopier::copyToString(in, body);
-          if (resp.getStatus() != 200) ++failures[c];
-        } catch (const std::exception&) {
-          ++failures[c];
-          s.reset();
-        }
-        latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due)
-                .count());
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<double> all;
-  long failed = 0;
-  for (int c = 0; c < connections; ++c) {
-    all.insert(all.end(), latencies[c].begin(), latencies[c].end());
-    failed += failures[c];
-  }
+// paced on a schedule (bench/lib/paced_load.h); latency counts from the scheduled start (no
+// coordinated omission: a slow answer delays the next request and that delay is counted).
+Figure paced_figure(const std::string& name, int port, int connections, double rate, int seconds,
+                    const std::vector<std::string>& targets, const std::string& auth) {
+  PacedLoad load;
+  load.port = port;
+  load.connections = connections;
+  load.rate = rate;
+  load.seconds = seconds;
+  for (const auto& t : targets) load.requests.push_back(get_request(t, auth));
+  const PacedResult r = run_paced(load);
   Figure f;
   f.name = name;
-  f.count = static_cast<double>(all.size());
-  f.per_second = static_cast<double>(all.size()) / elapsed;
-  f.p50_ms = percentile(all, 0.50);
-  f.p99_ms = percentile(all, 0.99);
-  f.note = fmt::format("target {:.0f} req/s, {} requests, {} failed; p99.9 {:.3f} ms", rate,
-                       all.size(), failed, percentile(all, 0.999));
+  f.count = static_cast<double>(r.scheduled);
+  f.per_second = r.per_second;
+  f.p50_ms = r.p50_ms;
+  f.p99_ms = r.p99_ms;
+  f.note = fmt::format("{}; p99.9 {:.3f} ms", r.summary(), r.p999_ms);
   return f;
 }
 
@@ -519,16 +466,16 @@ int main(int argc, char** argv) {
   }
   if (reads) {
     const Figure paced_base = with_cpu(pid, [&] {
-      return run_paced("GET /healthz, paced 10k/s, 4 conns", port, 4, 10'000, seconds, {"/healthz"},
-                       "");
+      return paced_figure("GET /healthz, paced 10k/s, 4 conns", port, 4, 10'000, seconds,
+                          {"/healthz"}, "");
     });
     print(paced_base, paced_base);
     std::vector<std::string> targets;
     for (const auto& u : setup.users) targets.push_back("/v1/users/" + u + "/institutions");
     const auto hist_before = server_histogram(port, "/v1/users/{id}/institutions");
     Figure paced = with_cpu(pid, [&] {
-      return run_paced("GET /v1/users/{id}/institutions, paced 10k/s", port, 4, 10'000, seconds,
-                       targets, site);
+      return paced_figure("GET /v1/users/{id}/institutions, paced 10k/s", port, 4, 10'000, seconds,
+                          targets, site);
     });
     paced.note += server_share(hist_before, server_histogram(port, "/v1/users/{id}/institutions"));
     print(paced, paced_base);

@@ -1,5 +1,6 @@
 #include "bench/lib/measure.h"
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
@@ -26,6 +27,19 @@ Measured measure(const std::function<void()>& phase) {
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   m.peak_rss_kib = status_field("VmHWM");
   return m;
+}
+
+double percentile_sorted(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const std::size_t i =
+      std::min(sorted.size() - 1,
+               static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5));
+  return sorted[i];
+}
+
+double percentile(std::vector<double> samples, double p) {
+  std::sort(samples.begin(), samples.end());
+  return percentile_sorted(samples, p);
 }
 
 }  // namespace trustgate::bench
