@@ -67,25 +67,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// CPU time (user + system) the process has used so far, in microseconds.
-double cpu_us(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string f;
-  double utime = 0, stime = 0;
-  for (int i = 3; fields >> f; ++i) {  // field 3 is the state; 14 utime, 15 stime
-    if (i == 14) utime = std::stod(f);
-    if (i == 15) {
-      stime = std::stod(f);
-      break;
-    }
-  }
-  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // A figure: throughput and latency.
 struct Figure {
   std::string name;
@@ -100,9 +81,9 @@ struct Figure {
 // Runs `run` and sets the figure's daemon CPU per operation.
 template <class Run>
 Figure with_cpu(pid_t daemon, Run run) {
-  const double before = cpu_us(daemon);
+  const double before = process_cpu_us(daemon);
   Figure f = run();
-  if (f.count > 0) f.cpu_us_per_op = (cpu_us(daemon) - before) / f.count;
+  if (f.count > 0) f.cpu_us_per_op = (process_cpu_us(daemon) - before) / f.count;
   return f;
 }
 
@@ -301,7 +282,7 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
   std::vector<std::vector<double>> latencies(threads);
   std::vector<long> failures(threads, 0);
   std::vector<std::thread> workers;
-  const double generator_before = cpu_us(::getpid());
+  const double generator_before = process_cpu_us(::getpid());
   const auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -366,10 +347,10 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
   f.per_second = static_cast<double>(all.size()) / elapsed;
   f.p50_ms = percentile(all, 0.50);
   f.p99_ms = percentile(all, 0.99);
-  f.note = fmt::format(
-      "{} pairs, {} failed; generator CPU {:.0f} us/pair", all.size(), failed,
-      all.empty() ? 0.0
-                  : (cpu_us(::getpid()) - generator_before) / static_cast<double>(all.size()));
+  f.note = fmt::format("{} pairs, {} failed; generator CPU {:.0f} us/pair", all.size(), failed,
+                       all.empty() ? 0.0
+                                   : (process_cpu_us(::getpid()) - generator_before) /
+                                         static_cast<double>(all.size()));
   return f;
 }
 
