@@ -34,16 +34,19 @@
 // Usage: bench_edge_vs_nginx [--seconds=5] [--connections=4,64,256,1024] [--wrk-threads=1]
 //          [--users=10000] [--timeout=2] [--paced-rate=20000] [--paced-connections=256]
 //          [--held-idle=2000] [--held-slowloris=200] [--held-seconds=12] [--held-rate=1000]
-//          [--held-connections=4] [--threads=8] [--max-connections=4096] [--idle-timeout=60]
-//          [--request-timeout=10] [--csv=edge_vs_nginx.csv] [--only=closed,pairs,paced,held]
-// --threads, --max-connections, --idle-timeout and --request-timeout are trustgated's [http]
-// keys (threads, max_connections, idle_timeout, request_timeout; max_connections_per_client is
-// set to max_connections so that no per-client cap binds on loopback); nginx gets the same
-// limits (worker_connections and listen backlog = max_connections, keepalive_timeout =
-// idle_timeout, client_header_timeout = request_timeout, keepalive_requests 1000 as trustgated's
-// fixed per-connection limit). The idle timeout is above the held phase's length so that idle
-// connections stay open while measured. RLIMIT_NOFILE is raised to its hard limit (the servers
-// and wrk inherit it). At the defaults a run takes about 3-4 minutes.
+//          [--held-connections=4] [--threads=8] [--event-loops=N] [--max-connections=4096]
+//          [--idle-timeout=60] [--request-timeout=10] [--csv=edge_vs_nginx.csv]
+//          [--only=closed,pairs,paced,held]
+// --threads, --event-loops, --max-connections, --idle-timeout and --request-timeout are
+// trustgated's [http] keys threads, event_loops, max_connections, idle_timeout and
+// request_timeout (event_loops is written only when given: the thread-per-connection edge
+// rejects it). max_connections_per_client is set to max_connections, so that no per-client cap
+// binds on loopback. nginx gets the same limits: worker_connections and the listen backlog =
+// max_connections, keepalive_timeout = idle_timeout, client_header_timeout = request_timeout,
+// keepalive_requests 1000 (trustgated's fixed limit per connection). The idle timeout is above
+// the held phase's length so that idle connections stay open while measured. RLIMIT_NOFILE is
+// raised to its hard limit (the servers and wrk inherit it). At the defaults a run took 2.5
+// minutes on the 2-core project machine (old edge, its timeouts included).
 // The daemon binary is found next to this one (../daemon/trustgated) unless $TRUSTGATED names it,
 // nginx at /usr/sbin/nginx unless $NGINX does, the Lua scripts in bench/wrk unless
 // $TRUSTGATE_WRK_SCRIPTS names them.
@@ -97,8 +100,9 @@ constexpr char kUsage[] =
     "usage: bench_edge_vs_nginx [--seconds=5] [--connections=4,64,256,1024] [--wrk-threads=1]\n"
     "         [--users=10000] [--timeout=2] [--paced-rate=20000] [--paced-connections=256]\n"
     "         [--held-idle=2000] [--held-slowloris=200] [--held-seconds=12] [--held-rate=1000]\n"
-    "         [--held-connections=4] [--threads=8] [--max-connections=4096] [--idle-timeout=60]\n"
-    "         [--request-timeout=10] [--csv=edge_vs_nginx.csv] [--only=closed,pairs,paced,held]\n";
+    "         [--held-connections=4] [--threads=8] [--event-loops=N] [--max-connections=4096]\n"
+    "         [--idle-timeout=60] [--request-timeout=10] [--csv=edge_vs_nginx.csv]\n"
+    "         [--only=closed,pairs,paced,held]\n";
 
 struct Options {
   int seconds = 5;  // each closed-loop, pair and paced run
@@ -114,7 +118,8 @@ struct Options {
   int held_connections = 4;
   int pair_connections = 64;
   // trustgated [http] (and the matching nginx limits)
-  int threads = 8;  // the daemon's default
+  int threads = 8;       // the daemon's default
+  int event_loops = -1;  // -1: key not written (the old edge does not know it)
   int max_connections = 4096;
   int idle_timeout = 60;
   int request_timeout = 10;
@@ -162,6 +167,7 @@ std::optional<Options> parse(int argc, char** argv) {
       {"--held-rate", number(o.held_rate)},
       {"--held-connections", number(o.held_connections)},
       {"--threads", number(o.threads)},
+      {"--event-loops", number(o.event_loops)},
       {"--max-connections", number(o.max_connections)},
       {"--idle-timeout", number(o.idle_timeout)},
       {"--request-timeout", number(o.request_timeout)},
@@ -708,10 +714,11 @@ int main(int argc, char** argv) {
   }
 
   ApiSetup setup = make_api_setup(o.users);
-  const std::string http_toml = fmt::format(
+  std::string http_toml = fmt::format(
       "threads = {}\nmax_connections = {}\nmax_connections_per_client = {}\nidle_timeout = {}\n"
       "request_timeout = {}",
       o.threads, o.max_connections, o.max_connections, o.idle_timeout, o.request_timeout);
+  if (o.event_loops >= 0) http_toml += fmt::format("\nevent_loops = {}", o.event_loops);
   setup.options.http_toml = http_toml;
   nginx_options.port = testing::free_loopback_port();
   nginx_options.worker_connections = o.max_connections;
@@ -750,6 +757,7 @@ int main(int argc, char** argv) {
       nginx_options.keepalive_requests, nginx_options.client_header_timeout_seconds);
   std::string http_line = http_toml;
   std::replace(http_line.begin(), http_line.end(), '\n', ',');
+  if (o.event_loops < 0) http_line += " (event_loops not set: the daemon's default)";
   fmt::print("trustgated: {} (pid {}, port {}): [http] {}; {} users, 100 schools\n", g_trustgated,
              daemon->pid(), daemon->port(), http_line, o.users);
   fmt::print(
