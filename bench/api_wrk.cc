@@ -9,7 +9,8 @@
 //   3. issue + redeem pairs (bench/wrk/handoff.lua): POST /v1/handoffs as the site, then
 //      POST /v1/handoffs/redeem as the ticket's school;
 // then /healthz and the read check at a fixed 10k req/s over 4 paced keep-alive connections
-// (plain wrk has no fixed-rate mode; latency counts from each request's scheduled start);
+// (plain wrk has no fixed-rate mode: bench/lib/paced_load.h; latency counts from each request's
+// scheduled start);
 // plus pairs from a C++ load generator (N threads, one keep-alive connection each on a plain
 // blocking socket, issue then redeem, each answer checked), which also gives the latency of a
 // whole pair and its own CPU per pair (it shares the cores with the daemon). Pairs run twice: with
@@ -40,7 +41,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -53,14 +53,11 @@ std::string g_trustgated;  // the daemon binary, set in main before any use
 #define TRUSTGATED_BIN g_trustgated
 #include "tests/harness/daemon_process.cc"  // NOLINT: see the header comment
 
-#include <Poco/Base64Encoder.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-
-#include "bench/lib/mapping_toml.h"
-#include "bench/lib/synthetic_directory.h"
+#include "bench/lib/api_setup.h"
+#include "bench/lib/measure.h"
+#include "bench/lib/paced_load.h"
+#include "bench/lib/raw_http.h"
+#include "bench/lib/wrk.h"
 
 using namespace trustgate;
 using namespace trustgate::bench;
@@ -69,58 +66,6 @@ using trustgate::testing::DaemonProcess;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr char kSiteSecret[] = "bench-site-secret-0123456789abcdef";
-
-std::string daemon_binary() {
-  if (const char* env = std::getenv("TRUSTGATED"); env && *env) return env;
-  return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "daemon" / "trustgated")
-      .string();
-}
-
-fs::path scripts_dir() {
-  if (const char* env = std::getenv("TRUSTGATE_WRK_SCRIPTS"); env && *env) return env;
-  return fs::path(__FILE__).parent_path() / "wrk";
-}
-
-std::string basic(const std::string& id, const std::string& secret) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out);
-  enc.rdbuf()->setLineLength(0);
-  enc << id << ':' << secret;
-  enc.close();
-  return "Basic " + out.str();
-}
-
-// CPU time (user + system) the process has used so far, in microseconds.
-double cpu_us(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string stat((std::istreambuf_iterator<char>(in)), {});
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string f;
-  double utime = 0, stime = 0;
-  for (int i = 3; fields >> f; ++i) {  // field 3 is the state; 14 utime, 15 stime
-    if (i == 14) utime = std::stod(f);
-    if (i == 15) {
-      stime = std::stod(f);
-      break;
-    }
-  }
-  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-std::string school_client(const std::string& inst) { return "school-" + inst; }
-std::string school_secret(const std::string& inst) { return "bench-school-secret-" + inst; }
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t i =
-      std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
 
 // A figure: throughput and latency.
 struct Figure {
@@ -136,138 +81,65 @@ struct Figure {
 // Runs `run` and sets the figure's daemon CPU per operation.
 template <class Run>
 Figure with_cpu(pid_t daemon, Run run) {
-  const double before = cpu_us(daemon);
+  const double before = process_cpu_us(daemon);
   Figure f = run();
-  if (f.count > 0) f.cpu_us_per_op = (cpu_us(daemon) - before) / f.count;
+  if (f.count > 0) f.cpu_us_per_op = (process_cpu_us(daemon) - before) / f.count;
   return f;
 }
 
-// "1.23ms" / "456.00us" / "1.01s" -> milliseconds.
-double to_ms(const std::string& v) {
-  const double x = std::strtod(v.c_str(), nullptr);
-  if (v.ends_with("us")) return x / 1000;
-  if (v.ends_with("ms")) return x;
-  if (v.ends_with("s")) return x * 1000;
-  return x;
-}
-
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    ::pclose(p);
-  }
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs wrk and parses Requests/sec and the 50% / 99% latency lines of --latency.
+// Runs wrk (bench/lib/wrk.h): its throughput, p50, p99, errors and the script's own line.
 Figure run_wrk(const std::string& name, int port, int threads, int connections, int seconds,
                const std::string& path, const std::string& script,
                const std::vector<std::string>& script_args) {
-  std::string cmd =
-      fmt::format("wrk -t{} -c{} -d{}s --latency --timeout 10s", threads, connections, seconds);
-  if (!script.empty()) cmd += " -s " + shell_quote((scripts_dir() / script).string());
-  cmd += fmt::format(" http://127.0.0.1:{}{}", port, path);
-  if (!script_args.empty()) {
-    cmd += " --";
-    for (const auto& a : script_args) cmd += " " + shell_quote(a);
-  }
-  const std::string out = run_capture(cmd + " 2>&1");
+  WrkRun run;
+  run.url = fmt::format("http://127.0.0.1:{}{}", port, path);
+  run.threads = threads;
+  run.connections = connections;
+  run.seconds = seconds;
+  run.timeout_seconds = 10;
+  if (!script.empty()) run.script = (wrk_scripts_dir() / script).string();
+  run.script_args = script_args;
+  const WrkResult r = bench::run_wrk(run);
   Figure f;
   f.name = name;
-  std::smatch m;
-  if (std::regex_search(out, m, std::regex(R"(Requests/sec:\s+([0-9.]+))")))
-    f.per_second = std::stod(m[1]);
-  if (std::regex_search(out, m, std::regex(R"((\d+) requests in)"))) f.count = std::stod(m[1]);
-  if (std::regex_search(out, m, std::regex(R"(\n\s+50%\s+([0-9.]+[mu]?s))")))
-    f.p50_ms = to_ms(m[1]);
-  if (std::regex_search(out, m, std::regex(R"(\n\s+99%\s+([0-9.]+[mu]?s))")))
-    f.p99_ms = to_ms(m[1]);
-  if (std::regex_search(out, m, std::regex(R"(Non-2xx or 3xx responses:\s+(\d+))")))
-    f.note += fmt::format("non-2xx {} ", m[1].str());
-  if (std::regex_search(out, m, std::regex(R"(Socket errors:[^\n]*)"))) f.note += m[0].str() + " ";
-  if (std::regex_search(out, m, std::regex(R"((check|handoff): [^\n]*)"))) f.note += m[0].str();
-  if (f.per_second == 0) fmt::print(stderr, "wrk gave no figure for {}:\n{}\n", name, out);
+  f.per_second = r.per_second;
+  f.count = r.requests;
+  f.p50_ms = r.p50_ms;
+  f.p99_ms = r.p99_ms;
+  if (const std::string errors = r.errors(); !errors.empty()) f.note += errors + " ";
+  for (const char* prefix : {"check", "handoff"}) {
+    if (const auto line = r.script_line(prefix)) f.note += fmt::format("{}: {}", prefix, *line);
+  }
+  if (f.per_second == 0) fmt::print(stderr, "wrk gave no figure for {}:\n{}\n", name, r.output);
   // handoff.lua: a pair is an active redeem; latencies stay per request.
-  if (std::regex_search(out, m, std::regex(R"(handoff: .* active=(\d+))"))) {
+  if (const auto line = r.script_line("handoff"); line && counter(*line, "active") >= 0) {
     f.note = fmt::format("{:.0f} req/s; latency per request; ", f.per_second) + f.note;
-    f.per_second = std::stod(m[1]) / seconds;
-    f.count = std::stod(m[1]);
+    f.count = static_cast<double>(counter(*line, "active"));
+    f.per_second = f.count / seconds;
     f.unit = "pairs/s";
   }
   return f;
 }
 
 // GET `targets` in turn at a fixed total `rate` over `connections` keep-alive connections, each
-// paced on a schedule; latency counts from the scheduled start (no coordinated omission: a slow
-// answer delays the next request and that delay is counted).
-Figure run_paced(const std::string& name, int port, int connections, double rate, int seconds,
-                 const std::vector<std::string>& targets, const std::string& auth) {
-  std::vector<std::vector<double>> latencies(connections);
-  std::vector<long> failures(connections, 0);
-  std::vector<std::thread> workers;
-  const auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-  const auto interval = std::chrono::duration<double>(connections / rate);
-  const long per_connection = static_cast<long>(rate * seconds / connections);
-  for (int c = 0; c < connections; ++c) {
-    workers.emplace_back([&, c] {
-      Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-      s.setKeepAlive(true);
-      s.setTimeout(Poco::Timespan(10, 0));
-      std::string body;
-      // Connections are offset within one interval, so that the total load is even.
-      const auto first = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     interval * (static_cast<double>(c) / connections));
-      for (long k = 0; k < per_connection; ++k) {
-        const auto due = first + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     interval * static_cast<double>(k));
-        std::this_thread::sleep_until(due);
-        try {
-          Poco::Net::HTTPRequest req(
-              "GET", targets[(static_cast<std::size_t>(k) * connections + c) % targets.size()],
-              "HTTP/1.1");
-          req.setKeepAlive(true);
-          req.set("Authorization", auth);
-          s.sendRequest(req);
-          Poco::Net::HTTPResponse resp;
-          std::istream& in = s.receiveResponse(resp);
-          body.clear();
-          Poco::StreamCopier::copyToString(in, body);
-          if (resp.getStatus() != 200) ++failures[c];
-        } catch (const std::exception&) {
-          ++failures[c];
-          s.reset();
-        }
-        latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due)
-                .count());
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<double> all;
-  long failed = 0;
-  for (int c = 0; c < connections; ++c) {
-    all.insert(all.end(), latencies[c].begin(), latencies[c].end());
-    failed += failures[c];
-  }
+// paced on a schedule (bench/lib/paced_load.h); latency counts from the scheduled start (no
+// coordinated omission: a slow answer delays the next request and that delay is counted).
+Figure paced_figure(const std::string& name, int port, int connections, double rate, int seconds,
+                    const std::vector<std::string>& targets, const std::string& auth) {
+  PacedLoad load;
+  load.port = port;
+  load.connections = connections;
+  load.rate = rate;
+  load.seconds = seconds;
+  for (const auto& t : targets) load.requests.push_back(get_request(t, auth));
+  const PacedResult r = run_paced(load);
   Figure f;
   f.name = name;
-  f.count = static_cast<double>(all.size());
-  f.per_second = static_cast<double>(all.size()) / elapsed;
-  f.p50_ms = percentile(all, 0.50);
-  f.p99_ms = percentile(all, 0.99);
-  f.note = fmt::format("target {:.0f} req/s, {} requests, {} failed; p99.9 {:.3f} ms", rate,
-                       all.size(), failed, percentile(all, 0.999));
+  f.count = static_cast<double>(r.scheduled);
+  f.per_second = r.per_second;
+  f.p50_ms = r.p50_ms;
+  f.p99_ms = r.p99_ms;
+  f.note = fmt::format("{}; p99.9 {:.3f} ms", r.summary(), r.p999_ms);
   return f;
 }
 
@@ -306,10 +178,6 @@ std::string server_share(const std::map<std::string, double>& before,
   out.pop_back();
   return out;
 }
-
-struct Pair {
-  std::string user, inst, school_auth;
-};
 
 // A blocking HTTP/1.1 client on one keep-alive connection, for the pair generator: it leaves
 // more of the shared cores to the daemon than Poco's HTTPClientSession (no streams, no header
@@ -408,13 +276,13 @@ class RawHttp {
 // N threads, each with one keep-alive connection: issue as the site, redeem as the school. A
 // pair counts only when the issue answered 201 with a ticket and the redeem 200 active.
 Figure run_pairs(const std::string& name, int port, int threads, int seconds,
-                 const std::vector<Pair>& plan) {
-  const std::string site = basic("bench-site", kSiteSecret);
+                 const std::vector<HandoffPair>& plan) {
+  const std::string site = basic_auth(kBenchSiteId, kBenchSiteSecret);
   std::atomic<bool> stop{false};
   std::vector<std::vector<double>> latencies(threads);
   std::vector<long> failures(threads, 0);
   std::vector<std::thread> workers;
-  const double generator_before = cpu_us(::getpid());
+  const double generator_before = process_cpu_us(::getpid());
   const auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -426,7 +294,7 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
       std::size_t i = static_cast<std::size_t>(t) * 7919;
       std::string reply;
       while (!stop.load(std::memory_order_relaxed)) {
-        const Pair& p = plan[i++ % plan.size()];
+        const HandoffPair& p = plan[i++ % plan.size()];
         const auto t0 = std::chrono::steady_clock::now();
         try {
           const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -479,10 +347,10 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
   f.per_second = static_cast<double>(all.size()) / elapsed;
   f.p50_ms = percentile(all, 0.50);
   f.p99_ms = percentile(all, 0.99);
-  f.note = fmt::format(
-      "{} pairs, {} failed; generator CPU {:.0f} us/pair", all.size(), failed,
-      all.empty() ? 0.0
-                  : (cpu_us(::getpid()) - generator_before) / static_cast<double>(all.size()));
+  f.note = fmt::format("{} pairs, {} failed; generator CPU {:.0f} us/pair", all.size(), failed,
+                       all.empty() ? 0.0
+                                   : (process_cpu_us(::getpid()) - generator_before) /
+                                         static_cast<double>(all.size()));
   return f;
 }
 
@@ -491,74 +359,12 @@ Figure run_pairs(const std::string& name, int port, int threads, int seconds,
 constexpr int kServerThreads = 64;
 constexpr int kPairConnections[] = {4, 8, 32, 64};
 
-struct Setup {
-  DaemonOptions options;
-  std::vector<Pair> plan;
-  std::vector<std::string> users;  // for the read check
-};
-
-Setup make_setup(std::size_t users) {
-  SyntheticShape shape;
-  shape.users = users;
-  shape.schools = 100;
-  shape.groups = 500;
-  shape.big_group_members = users / 2;
-  SyntheticDirectory synthetic = make_synthetic_directory(shape);
-  Setup s;
-  {
-    std::ostringstream out;
-    write_ldif(out, synthetic, shape);
-    s.options.ldif = std::move(out).str();
-  }
-  s.options.mapping_toml = mapping_toml(synthetic.mapping);
-  s.options.source_toml = "[source.users]\ndisabled_attr = 'employeeType'\n";
-  s.options.extra_toml =
-      "[safety]\nmax_grant_removal_share = 1.0\nmax_grant_removals = 100000000\n";
-  s.options.log_level = "info";  // as in production: every issue and redeem is logged
-  s.options.http_toml = fmt::format("threads = {}", kServerThreads);
-  s.options.clients.push_back({"bench-site", "site", "", kSiteSecret});
-  for (const auto& inst : synthetic.mapping.institutions) {
-    s.options.clients.push_back(
-        {school_client(inst.id), "school", inst.id, school_secret(inst.id)});
-  }
-  // Users with the login role, enabled, at their staff school (see synthetic_directory.cc):
-  // confirmed against the daemon before use.
-  for (std::size_t i = 0; i < synthetic.snapshot.users.size(); ++i) {
-    const auto& u = synthetic.snapshot.users[i];
-    s.users.push_back(u.username);
-    const bool permitted = i < shape.big_group_members || i % 10 != 9;
-    if (!u.enabled || !permitted) continue;
-    const std::string inst = std::to_string(100000 + i % shape.schools);
-    s.plan.push_back({u.username, inst, basic(school_client(inst), school_secret(inst))});
-  }
-  return s;
-}
-
-std::string write_lines(const fs::path& p, const std::vector<std::string>& lines) {
-  std::ofstream out(p);
-  for (const auto& l : lines) out << l << '\n';
-  return p.string();
-}
-
 void print(const Figure& f, const Figure& base) {
   fmt::print(
       "{:<44} {:>7.0f} {:<7} p50 {:>7.3f} ms  p99 {:>8.3f} ms  {:>5.1f}% of base  "
       "daemon CPU {:>4.0f} us/op  {}\n",
       f.name, f.per_second, f.unit, f.p50_ms, f.p99_ms,
       base.per_second > 0 ? 100.0 * f.per_second / base.per_second : 0.0, f.cpu_us_per_op, f.note);
-}
-
-bool plan_is_valid(int port, std::vector<Pair>& plan) {
-  // Keep only pairs the daemon confirms (its drop-down lists the school); check a sample.
-  const std::string site = basic("bench-site", kSiteSecret);
-  std::vector<Pair> kept;
-  for (std::size_t i = 0; i < plan.size() && kept.size() < 2000; i += 3) {
-    auto r = testing::http_call(port, "GET", "/v1/users/" + plan[i].user + "/institutions", site);
-    if (r.status == 200 && r.body.find("\"" + plan[i].inst + "\"") != std::string::npos)
-      kept.push_back(plan[i]);
-  }
-  plan = std::move(kept);
-  return !plan.empty();
 }
 
 std::unique_ptr<DaemonProcess> start_daemon(const DaemonOptions& o) {
@@ -581,7 +387,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bool reads = only != "pairs", pairs = only != "reads";
-  g_trustgated = daemon_binary();
+  g_trustgated = trustgated_binary();
   if (::access(g_trustgated.c_str(), X_OK) != 0) {
     fmt::print(stderr, "no trustgated at {} (set $TRUSTGATED)\n", g_trustgated);
     return 1;
@@ -590,13 +396,14 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "wrk is not installed\n");
     return 1;
   }
-  Setup setup = make_setup(users);
+  ApiSetup setup = make_api_setup(users);
+  setup.options.http_toml = fmt::format("threads = {}", kServerThreads);
   fmt::print("directory: {} users, 100 schools; load before: {}", users, run_capture("uptime"));
 
   auto daemon = start_daemon(setup.options);
   if (!daemon) return 1;
   const int port = daemon->port();
-  if (!plan_is_valid(port, setup.plan)) {
+  if (!confirm_plan(port, setup.plan)) {
     fmt::print(stderr, "no (user, school) pair is allowed; check the synthetic directory\n");
     return 1;
   }
@@ -606,7 +413,7 @@ int main(int argc, char** argv) {
   for (const auto& p : setup.plan)
     pair_lines.push_back(p.user + " " + p.inst + " " + p.school_auth);
   const std::string pairs_file = write_lines(work / "bench-pairs.txt", pair_lines);
-  const std::string site = basic("bench-site", kSiteSecret);
+  const std::string site = basic_auth(kBenchSiteId, kBenchSiteSecret);
 
   fmt::print("{} s per run; wrk on loopback, 2 wrk threads; daemon [http] threads = {}\n\n",
              seconds, kServerThreads);
@@ -640,16 +447,16 @@ int main(int argc, char** argv) {
   }
   if (reads) {
     const Figure paced_base = with_cpu(pid, [&] {
-      return run_paced("GET /healthz, paced 10k/s, 4 conns", port, 4, 10'000, seconds, {"/healthz"},
-                       "");
+      return paced_figure("GET /healthz, paced 10k/s, 4 conns", port, 4, 10'000, seconds,
+                          {"/healthz"}, "");
     });
     print(paced_base, paced_base);
     std::vector<std::string> targets;
     for (const auto& u : setup.users) targets.push_back("/v1/users/" + u + "/institutions");
     const auto hist_before = server_histogram(port, "/v1/users/{id}/institutions");
     Figure paced = with_cpu(pid, [&] {
-      return run_paced("GET /v1/users/{id}/institutions, paced 10k/s", port, 4, 10'000, seconds,
-                       targets, site);
+      return paced_figure("GET /v1/users/{id}/institutions, paced 10k/s", port, 4, 10'000, seconds,
+                          targets, site);
     });
     paced.note += server_share(hist_before, server_histogram(port, "/v1/users/{id}/institutions"));
     print(paced, paced_base);
