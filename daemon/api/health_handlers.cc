@@ -1,7 +1,9 @@
-// GET /healthz (process alive), GET /readyz (a snapshot is served), GET /metrics.
+// GET /healthz (process alive), GET /readyz (a snapshot is served), GET /metrics. The first two
+// are written straight out (json_writer.h): load balancers ask for them all the time.
 // Unauthenticated: they reveal no user data.
 #include "daemon/api/api_context.h"
 #include "daemon/http/api_json.h"
+#include "daemon/http/json_writer.h"
 
 namespace trustgate {
 
@@ -12,32 +14,34 @@ ApiResponse not_ready_response() {
 void add_health_routes(Router& router, ApiContext& ctx) {
   // Alive: 200 even when degraded (the last good revision keeps serving); the body says why.
   router.add({"GET", "/healthz"}, [&ctx](const ApiRequest&) {
-    auto o = json_object();
     SyncStatus s = ctx.sync_status ? ctx.sync_status() : SyncStatus{};
-    o->set("status", s.degraded ? "degraded" : "ok");
-    if (s.degraded) o->set("reason", s.degraded_reason);
+    JsonWriter w;
+    w.begin_object().key("status").value(s.degraded ? "degraded" : "ok");
+    if (s.degraded) w.key("reason").value(s.degraded_reason);
     if (ctx.sync_status) {
-      auto sync = json_object();
-      sync->set("in_progress", s.in_progress);
-      sync->set("entries_read", s.entries_read);
-      sync->set("last_outcome", s.last_outcome);
-      sync->set("last_success_at", s.last_success_at);
-      sync->set("passes", s.passes);
-      sync->set("refused_passes", s.refused_passes);
-      sync->set("failed_passes", s.failed_passes);
-      sync->set("malformed_entries", s.malformed_entries);
-      o->set("sync", sync);
+      w.key("sync").begin_object();
+      w.key("in_progress").value(s.in_progress);
+      w.key("entries_read").value(static_cast<std::int64_t>(s.entries_read));
+      w.key("last_outcome").value(s.last_outcome);
+      w.key("last_success_at").value(static_cast<std::int64_t>(s.last_success_at));
+      w.key("passes").value(static_cast<std::int64_t>(s.passes));
+      w.key("refused_passes").value(static_cast<std::int64_t>(s.refused_passes));
+      w.key("failed_passes").value(static_cast<std::int64_t>(s.failed_passes));
+      w.key("malformed_entries").value(static_cast<std::int64_t>(s.malformed_entries));
+      w.end_object();
     }
-    if (SnapshotPtr snap = ctx.snapshots.get()) o->set("revision", snap->revision().number);
-    return json_response(200, o);
+    if (SnapshotPtr snap = ctx.snapshots.get()) {
+      w.key("revision").value(static_cast<std::int64_t>(snap->revision().number));
+    }
+    return json_response(200, w.end_object().take());
   });
   router.add({"GET", "/readyz"}, [&ctx](const ApiRequest&) {
     SnapshotPtr snap = ctx.snapshots.get();
     if (!snap) return not_ready_response();
-    auto o = json_object();
-    o->set("status", "ready");
-    o->set("revision", snap->revision().number);
-    return json_response(200, o);
+    JsonWriter w;
+    w.begin_object().key("status").value("ready");
+    w.key("revision").value(static_cast<std::int64_t>(snap->revision().number));
+    return json_response(200, w.end_object().take());
   });
   router.add({"GET", "/metrics"}, [&ctx](const ApiRequest&) {
     if (SnapshotPtr snap = ctx.snapshots.get()) ctx.metrics.set_revision(snap->revision().number);

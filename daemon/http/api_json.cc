@@ -6,6 +6,8 @@
 
 #include <sstream>
 
+#include "daemon/http/json_writer.h"
+
 namespace trustgate {
 
 Poco::JSON::Object::Ptr json_object() {
@@ -17,46 +19,7 @@ namespace {
 // JSON text written straight into a string (Poco's stringify goes through an ostream one piece
 // at a time: a tenth of a handoff's CPU). The same output as Poco's, value for value: objects in
 // insertion order, strings escaped as JSON requires (", \\, control characters; UTF-8 as is).
-void write_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t clean = 0;  // start of the run not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) continue;
-    out.append(s.data() + clean, i - clean);
-    clean = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-    }
-  }
-  out.append(s.data() + clean, s.size() - clean);
-  out.push_back('"');
-}
+void write_string(std::string& out, std::string_view s) { append_json_string(out, s); }
 
 void write_value(std::string& out, const Poco::Dynamic::Var& v);
 
@@ -124,9 +87,13 @@ std::string to_json(const Poco::JSON::Object::Ptr& obj) {
 }
 
 ApiResponse json_response(int status, const Poco::JSON::Object::Ptr& obj) {
+  return json_response(status, to_json(obj));
+}
+
+ApiResponse json_response(int status, std::string json) {
   ApiResponse r;
   r.status = status;
-  r.body = to_json(obj);
+  r.body = std::move(json);
   return r;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// JSON in and out of the API (Poco::JSON; nothing is escaped by hand) and validation of what
-// clients send.
+// JSON in and out of the API (Poco::JSON documents, written out by json_writer.h's escaping) and
+// validation of what clients send.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +21,7 @@ Poco::JSON::Object::Ptr json_object();  // keeps insertion order
 std::string to_json(const Poco::JSON::Object::Ptr& obj);
 
 ApiResponse json_response(int status, const Poco::JSON::Object::Ptr& obj);
+ApiResponse json_response(int status, std::string json);  // JSON text already written
 // {"error":{"code":..., "message":..., <extra fields>}}
 ApiResponse error_response(int status, std::string_view code, std::string_view message,
                            const Poco::JSON::Object::Ptr& extra = nullptr);
