@@ -3,25 +3,21 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
-#include <asio/ssl/stream.hpp>
-#include <asio/write.hpp>
 
 #include <algorithm>
-#include <array>
 #include <type_traits>
 #include <utility>
 
 #include "daemon/http/api_json.h"
 #include "daemon/http/http_response.h"
 #include "daemon/http/request_reader.h"
-#include "daemon/http/tls_context.h"
+#include "daemon/http/transport.h"
 
 namespace trustgate::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using Tcp = asio::ip::tcp;
-using TlsStream = asio::ssl::stream<Tcp::socket>;
 
 // After the server closes first: how long, and how much, it reads of what the client still sends.
 constexpr std::chrono::milliseconds kLinger{1000};
@@ -29,22 +25,25 @@ constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
 // Answers not yet written beyond this stop the reading of further pipelined requests until the
 // client has read them, so that a client that sends but never reads cannot grow the buffer.
 constexpr std::size_t kMaxUnsentBytes = 256 * 1024;
-constexpr std::size_t kTlsReadBytes = 4096;
+// Read at most this much per readiness before letting the other connections of the loop go.
+constexpr std::size_t kMaxReadPerTurn = 64 * 1024;
 
 Refusal timed_out(std::string_view what) {
   return {408, "request_timeout", fmt::format("the {} did not arrive in time", what)};
 }
 
-template <typename Stream>
-class StreamConnection final : public Connection,
-                               public std::enable_shared_from_this<StreamConnection<Stream>> {
-  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
-
+template <typename Transport>
+class TransportConnection final
+    : public Connection,
+      public std::enable_shared_from_this<TransportConnection<Transport>> {
  public:
-  StreamConnection(EventLoop& loop, Stream stream, std::string peer, std::optional<Refusal> refusal)
+  template <typename... TransportArgs>
+  TransportConnection(EventLoop& loop, Tcp::socket socket, std::string peer,
+                      std::optional<Refusal> refusal, TransportArgs... args)
       : loop_(loop),
         shared_(loop.shared),
-        stream_(std::move(stream)),
+        socket_(std::move(socket)),
+        transport_(socket_, args...),
         peer_(std::move(peer)),
         admitted_(!refusal),
         refusal_(std::move(refusal)),
@@ -52,24 +51,12 @@ class StreamConnection final : public Connection,
         remaining_(shared_.limits.max_requests > 0 ? shared_.limits.max_requests : -1) {}
 
   void start() {
-    if constexpr (kTls) {
-      set_deadline(Deadline::kHandshake, shared_.limits.head_timeout);
-      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
-                                                                  const std::error_code& ec) {
-        if (self->closed_) return;
-        if (ec) {
-          spdlog::debug("http: TLS handshake with {} failed: {}", self->peer_, ec.message());
-          return self->close();
-        }
-        self->certificate_names_ = peer_certificate_names(self->stream_.native_handle());
-        self->begin();
-      });
-    } else {
-      std::error_code ec;
-      socket().non_blocking(true, ec);
-      socket().set_option(Tcp::no_delay(true), ec);
-      begin();
-    }
+    std::error_code ec;
+    socket_.non_blocking(true, ec);
+    socket_.set_option(Tcp::no_delay(true), ec);
+    if (ec) return close();
+    set_deadline(Deadline::kHandshake, shared_.limits.head_timeout);
+    handshake();
   }
 
   void check_deadline(Clock::time_point now) override {
@@ -91,17 +78,31 @@ class StreamConnection final : public Connection,
  private:
   enum class Deadline { kNone, kHandshake, kIdle, kHead, kBody, kLinger };
 
-  Tcp::socket& socket() {
-    if constexpr (kTls) {
-      return stream_.next_layer();
-    } else {
-      return stream_;
-    }
-  }
-
   void set_deadline(Deadline d, std::chrono::milliseconds after) {
     deadline_ = d;
     deadline_at_ = Clock::now() + after;
+  }
+
+  // Waits until the socket is readable or writable, then calls `then` (unless closed by then).
+  template <typename Then>
+  void wait(Io::Wait what, Then then) {
+    socket_.async_wait(what == Io::Wait::kWrite ? Tcp::socket::wait_write : Tcp::socket::wait_read,
+                       [self = this->shared_from_this(), then](const std::error_code& ec) {
+                         if (self->closed_) return;
+                         if (ec) return self->close();
+                         (self.get()->*then)();
+                       });
+  }
+
+  void handshake() {
+    const Io io = transport_.handshake();
+    if (io.wait == Io::Wait::kEnd) {
+      spdlog::debug("http: TLS handshake with {} failed", peer_);
+      return close();
+    }
+    if (io.wait != Io::Wait::kNone) return wait(io.wait, &TransportConnection::handshake);
+    certificate_names_ = transport_.certificate_names();
+    begin();
   }
 
   void begin() {
@@ -112,7 +113,7 @@ class StreamConnection final : public Connection,
                       false);
       closing_ = true;
       linger_ = false;
-      return flush();
+      return settle();
     }
     progress();
   }
@@ -125,60 +126,63 @@ class StreamConnection final : public Connection,
     }
   }
 
+  std::size_t unsent() const { return out_.size() - sent_ + out_next_.size(); }
+
   // Reads when nothing stops it: not while a request is being handled, answers wait unsent, or
-  // the connection is closing.
+  // the last answer is being written.
   void want_read() {
-    if (reading_ || closed_ || handling_ || (closing_ && !lingering_)) return;
-    if (!lingering_ && out_.size() + out_next_.size() > kMaxUnsentBytes) return;
+    if (reading_ || closed_ || handling_ || client_done_ || (closing_ && !lingering_)) return;
+    if (!lingering_ && unsent() > kMaxUnsentBytes) return;
     reading_ = true;
-    auto self = this->shared_from_this();
-    if constexpr (kTls) {
-      if (!tls_buffer_) tls_buffer_ = std::make_unique<std::array<char, kTlsReadBytes>>();
-      stream_.async_read_some(asio::buffer(*tls_buffer_),
-                              [self](const std::error_code& ec, std::size_t n) {
-                                self->reading_ = false;
-                                if (self->closed_) return;
-                                if (self->lingering_) return self->tls_shutdown();
-                                if (ec) return self->on_end();
-                                self->on_bytes(std::string_view(self->tls_buffer_->data(), n));
-                              });
-    } else {
-      // Wait for readability, then read into the loop's buffer: no buffer is held while idle.
-      socket().async_wait(Tcp::socket::wait_read, [self](const std::error_code& ec) {
-        self->reading_ = false;
-        if (self->closed_) return;
-        if (ec) return self->close();
-        std::error_code read_ec;
-        std::vector<char>& buf = self->loop_.read_buffer;
-        const std::size_t n = self->socket().read_some(asio::buffer(buf), read_ec);
-        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
-          return self->want_read();
-        }
-        if (read_ec) return self->on_end();
-        self->on_bytes(std::string_view(buf.data(), n));
+    if (transport_.buffered()) {
+      // TLS holds bytes it has read from the socket: readiness would not be signalled for them.
+      asio::post(loop_.io, [self = this->shared_from_this()] {
+        if (!self->closed_) self->read_now();
       });
+    } else {
+      wait(read_wait_, &TransportConnection::read_now);
     }
   }
 
-  void on_bytes(std::string_view bytes) {
-    if (lingering_) {
-      lingered_ += bytes.size();
-      if (lingered_ >= kMaxLingerBytes) return close();
-      return want_read();
+  // Reads what has arrived (into the loop's buffer: no buffer is held while idle), then reads
+  // and answers what is complete.
+  void read_now() {
+    reading_ = false;
+    read_wait_ = Io::Wait::kRead;
+    std::vector<char>& buf = loop_.read_buffer;
+    std::size_t total = 0;
+    while (total < kMaxReadPerTurn) {
+      const Io io = transport_.read(buf.data(), buf.size());
+      if (io.wait == Io::Wait::kEnd) {
+        // The client closed its side (or broke): what it sent before is still answered.
+        if (lingering_) return close();
+        client_done_ = true;
+        break;
+      }
+      if (io.wait != Io::Wait::kNone) {
+        read_wait_ = io.wait;  // TLS may need to write before it can read on
+        break;
+      }
+      total += io.bytes;
+      if (lingering_) {
+        lingered_ += io.bytes;
+        if (lingered_ >= kMaxLingerBytes) return close();
+      } else if (!closing_) {
+        reader_.append(std::string_view(buf.data(), io.bytes));
+      }
     }
-    if (closing_) return;  // the last answer is being written; nothing more is read
-    reader_.append(bytes);
+    if (lingering_ || closing_) return want_read();
     progress();
   }
-
-  // The client closed its side or the connection broke.
-  void on_end() { close(); }
 
   // Reads and answers what is complete, in order, until a request must wait (more bytes, the
   // worker pool, or the client reading its answers).
   void progress() {
     while (!closed_ && !closing_ && !handling_) {
-      if (out_.size() + out_next_.size() > kMaxUnsentBytes) break;
+      if (unsent() > kMaxUnsentBytes) {
+        flush();
+        if (writing_) break;
+      }
       const RequestReader::Step step = reader_.next();
       if (step == RequestReader::Step::kNeedMore) {
         arm_read_deadline();
@@ -188,13 +192,14 @@ class StreamConnection final : public Connection,
         out_next_ += "HTTP/1.1 100 Continue\r\n\r\n";
         continue;
       }
-      if (step == RequestReader::Step::kRefused) {
-        refuse(reader_.refusal());
-        return;
-      }
+      if (step == RequestReader::Step::kRefused) return refuse(reader_.refusal());
       dispatch(reader_.take());
     }
-    flush();
+    settle();
+    // Everything the client sent before closing its side is answered: done.
+    if (client_done_ && !closed_ && !closing_ && !handling_ && !writing_ && out_next_.empty()) {
+      return close();
+    }
     want_read();
   }
 
@@ -225,7 +230,7 @@ class StreamConnection final : public Connection,
     // A client too slow to send its request is not waited for again.
     linger_ = r.status != 408;
     deadline_ = Deadline::kNone;
-    flush();
+    settle();
   }
 
   void dispatch(ReadRequest read) {
@@ -276,66 +281,66 @@ class StreamConnection final : public Connection,
     }
   }
 
-  // Writes what is waiting (one write for every answer ready: one segment for the client to wake
-  // up for); when closing and all is written, closes.
+  // Writes what waits; once all is written on a connection that is closing, finishes it.
+  void settle() {
+    flush();
+    if (!closed_ && !writing_ && closing_ && out_next_.empty()) finish();
+  }
+
+  // Writes what is waiting, as far as the socket takes it now (all the answers that are ready
+  // in one write: one segment for the client to wake up for); the rest when it is writable.
   void flush() {
-    if (closed_ || writing_) return;
-    if (out_next_.empty()) {
-      if (closing_) finish();
-      return;
-    }
+    if (closed_ || writing_ || out_next_.empty()) return;
     std::swap(out_, out_next_);
+    out_next_.clear();
+    sent_ = 0;
     writing_ = true;
     write_started_ = Clock::now();
-    asio::async_write(stream_, asio::buffer(out_),
-                      [self = this->shared_from_this()](const std::error_code& ec, std::size_t) {
-                        self->writing_ = false;
-                        self->out_.clear();
-                        if (self->closed_) return;
-                        if (ec) return self->close();
-                        if (!self->out_next_.empty() || self->closing_) return self->flush();
-                        self->progress();
-                      });
+    write_now();
+  }
+
+  // Called by flush, and again when the socket is writable; returns with writing_ false once
+  // everything is written (then the caller carries on), or with a wait set up.
+  void write_now() {
+    while (sent_ < out_.size()) {
+      const Io io = transport_.write(out_.data() + sent_, out_.size() - sent_);
+      if (io.wait == Io::Wait::kEnd) return close();
+      if (io.wait != Io::Wait::kNone) return wait(io.wait, &TransportConnection::written_later);
+      sent_ += io.bytes;
+    }
+    writing_ = false;
+    out_.clear();
+    sent_ = 0;
+  }
+
+  void written_later() {
+    write_now();
+    if (closed_ || writing_) return;
+    if (!out_next_.empty()) flush();
+    if (writing_) return;
+    if (closing_) return settle();
+    progress();
   }
 
   // Everything is written on a connection the server closes: linger (or not), then close.
   void finish() {
-    if (!linger_ || lingering_) {
-      if (!lingering_) close();
-      return;
-    }
+    if (lingering_) return;
+    // (Once the client has closed its side, everything it sent was read: nothing to drain.)
+    if (!linger_ || client_done_) return close();
     lingering_ = true;
     set_deadline(Deadline::kLinger, kLinger);
-    if constexpr (kTls) {
-      // The TLS stream cannot shut down under a read in progress: cancel it first, and its
-      // handler shuts down.
-      if (reading_) {
-        std::error_code ec;
-        socket().cancel(ec);
-        return;
-      }
-      tls_shutdown();
-    } else {
-      std::error_code ec;
-      socket().shutdown(Tcp::socket::shutdown_send, ec);
-      if (ec) return close();
-      want_read();
-    }
-  }
-
-  // close_notify, then wait (within the linger deadline) for the client's.
-  void tls_shutdown() {
-    if constexpr (kTls) {
-      stream_.async_shutdown(
-          [self = this->shared_from_this()](const std::error_code&) { self->close(); });
-    }
+    transport_.close_notify();
+    std::error_code ec;
+    socket_.shutdown(Tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    want_read();
   }
 
   void close() {
     if (closed_) return;
     closed_ = true;
     std::error_code ec;
-    socket().close(ec);  // cancels what is outstanding; their handlers see closed_
+    socket_.close(ec);  // cancels the wait outstanding; its handler sees closed_
     if (admitted_) shared_.admission.release(peer_);
     // The last reference may be the loop's: keep this alive until the call returns.
     auto self = this->shared_from_this();
@@ -344,41 +349,45 @@ class StreamConnection final : public Connection,
 
   EventLoop& loop_;
   EdgeShared& shared_;
-  Stream stream_;
+  Tcp::socket socket_;
+  Transport transport_;     // over socket_
   const std::string peer_;  // the client's IP address
   const bool admitted_;
   std::optional<Refusal> refusal_;  // answered at once, for a connection over the caps
   std::optional<std::vector<std::string>> certificate_names_;
   RequestReader reader_;
   int remaining_;               // requests this connection may still make; -1: unlimited
-  std::string out_, out_next_;  // being written; waiting to be written
-  std::unique_ptr<std::array<char, kTlsReadBytes>> tls_buffer_;
+  std::string out_, out_next_;  // being written (from sent_ on); waiting to be written
+  std::size_t sent_ = 0;
   Clock::time_point write_started_;
   Deadline deadline_ = Deadline::kNone;
   Clock::time_point deadline_at_;
   std::size_t lingered_ = 0;
+  Io::Wait read_wait_ = Io::Wait::kRead;  // what the next read waits for
   bool reading_ = false, writing_ = false, handling_ = false;
-  bool closing_ = false;  // the last answer is queued; nothing more is read as a request
+  bool closing_ = false;      // the last answer is queued; nothing more is read as a request
+  bool client_done_ = false;  // the client sent its last byte (end of stream)
   bool linger_ = false, lingering_ = false, closed_ = false;
 };
+
+template <typename Transport, typename... Args>
+void start_connection(EventLoop& loop, Tcp::socket socket, std::string peer,
+                      std::optional<Refusal> refusal, Args... args) {
+  auto c = std::make_shared<TransportConnection<Transport>>(
+      loop, std::move(socket), std::move(peer), std::move(refusal), args...);
+  loop.connections.insert(c);
+  c->start();
+}
 
 }  // namespace
 
 void serve_connection(EventLoop& loop, Tcp::socket socket, asio::ssl::context* tls,
                       std::string peer, std::optional<Refusal> refusal) {
-  std::shared_ptr<Connection> connection;
   if (tls != nullptr) {
-    auto c = std::make_shared<StreamConnection<TlsStream>>(loop, TlsStream(std::move(socket), *tls),
-                                                           std::move(peer), std::move(refusal));
-    connection = c;
-    loop.connections.insert(connection);
-    c->start();
+    start_connection<TlsTransport>(loop, std::move(socket), std::move(peer), std::move(refusal),
+                                   tls->native_handle());
   } else {
-    auto c = std::make_shared<StreamConnection<Tcp::socket>>(loop, std::move(socket),
-                                                             std::move(peer), std::move(refusal));
-    connection = c;
-    loop.connections.insert(connection);
-    c->start();
+    start_connection<PlainTransport>(loop, std::move(socket), std::move(peer), std::move(refusal));
   }
 }
 

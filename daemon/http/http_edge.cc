@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <csignal>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <asio/executor_work_guard.hpp>
@@ -191,6 +193,9 @@ void HttpEdge::stop() {
 
 Result<std::unique_ptr<HttpEdge>> HttpEdge::start(EdgeSettings settings, EdgeHandler handler,
                                                   EdgeRefusalObserver on_refusal) {
+  // A write to a connection the client has reset must fail, not kill the process: OpenSSL
+  // writes to the socket without MSG_NOSIGNAL.
+  std::signal(SIGPIPE, SIG_IGN);
   const std::string listen = fmt::format("{}:{}", settings.host, settings.port);
   std::error_code ec;
   const asio::ip::address host = asio::ip::make_address(settings.host, ec);

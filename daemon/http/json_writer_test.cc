@@ -14,9 +14,26 @@ namespace trustgate {
 namespace {
 
 std::string random_text(std::mt19937_64& rng) {
-  static const std::string kPieces[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t",
-                                        "\b", "\f", std::string(1, '\0'), "\x01", "\x1f",
-                                        "\x7f", "é", "€", "😀", "key"};
+  static const std::string kPieces[] = {"a",
+                                        "Z",
+                                        "0",
+                                        " ",
+                                        "\"",
+                                        "\\",
+                                        "/",
+                                        "\n",
+                                        "\r",
+                                        "\t",
+                                        "\b",
+                                        "\f",
+                                        std::string(1, '\0'),
+                                        "\x01",
+                                        "\x1f",
+                                        "\x7f",
+                                        "é",
+                                        "€",
+                                        "😀",
+                                        "key"};
   std::string s;
   for (int n = static_cast<int>(rng() % 8); n > 0; --n) s += kPieces[rng() % std::size(kPieces)];
   return s;

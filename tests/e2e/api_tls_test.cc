@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <stdlib.h>
 
@@ -14,7 +15,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "tests/e2e/api_e2e_fixture.h"
 
@@ -274,6 +277,67 @@ TEST_F(ApiTlsE2eTest, OptionalClientCertificateMustStillNameTheClientWhenPresent
                   school("birch"), R"({"ticket":"tg1.bogus"})")
                 .status,
             200);
+}
+
+TEST_F(ApiTlsE2eTest, ManyIdleTlsConnectionsDoNotBlockOthersAndPipelinedAnswersComeInOrder) {
+  start_tls(ClientCerts::kNone);
+  auto ctx = client_context("ca");
+  ASSERT_EQ(wait_ready_over_tls(ctx), "") << daemon_->log();
+  // 300 kept-alive TLS connections, each answered once and then idle (8 worker threads).
+  std::vector<std::unique_ptr<Poco::Net::HTTPSClientSession>> idle;
+  for (int i = 0; i < 300; ++i) {
+    auto s = std::make_unique<Poco::Net::HTTPSClientSession>(
+        "127.0.0.1", static_cast<Poco::UInt16>(daemon_->port()), ctx);
+    s->setKeepAlive(true);
+    s->setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest req("GET", "/healthz", "HTTP/1.1");
+    req.setKeepAlive(true);
+    s->sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::string body;
+    Poco::StreamCopier::copyToString(s->receiveResponse(resp), body);
+    ASSERT_EQ(resp.getStatus(), 200) << "connection " << i;
+    idle.push_back(std::move(s));
+  }
+  EXPECT_TRUE(handoff_over_tls(ctx, ctx));  // through the worker pool, beside them
+  for (auto* s : {idle.front().get(), idle.back().get()}) {
+    Poco::Net::HTTPRequest req("GET", "/readyz", "HTTP/1.1");
+    s->sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::string body;
+    Poco::StreamCopier::copyToString(s->receiveResponse(resp), body);
+    EXPECT_EQ(resp.getStatus(), 200);  // on the same, kept-alive connection
+  }
+
+  // 40 requests in one write over TLS, larger answers among them (/metrics): all answered, in
+  // order, the last one closing.
+  Poco::Net::SecureStreamSocket raw(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(daemon_->port())), ctx);
+  raw.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string requests;
+  for (int i = 0; i < 39; ++i) {
+    requests += i % 2 ? "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                      : "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  }
+  requests += "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(raw.sendBytes(requests.data(), static_cast<int>(requests.size())),
+            static_cast<int>(requests.size()));
+  std::string answer;
+  char buf[16384];
+  try {
+    for (int n; (n = raw.receiveBytes(buf, sizeof buf)) > 0;) answer.append(buf, n);
+  } catch (const Poco::Exception&) {
+    // The server's close after its last answer may end the stream with an error.
+  }
+  std::vector<std::size_t> at;
+  for (auto p = answer.find("HTTP/1.1 200 OK"); p != std::string::npos;
+       p = answer.find("HTTP/1.1 200 OK", p + 1)) {
+    at.push_back(p);
+  }
+  ASSERT_EQ(at.size(), 40u) << answer.substr(0, 300);
+  EXPECT_NE(answer.find("trustgate_", at[1]), std::string::npos);             // the metrics
+  EXPECT_NE(answer.find("\"status\":\"ready\"", at[39]), std::string::npos);  // the last
+  EXPECT_NE(answer.find("Connection: Close", at[39]), std::string::npos);
 }
 
 }  // namespace
