@@ -34,7 +34,7 @@
 // Usage: bench_edge_vs_nginx [--seconds=5] [--connections=4,64,256,1024] [--wrk-threads=1]
 //          [--users=10000] [--timeout=2] [--paced-rate=20000] [--paced-connections=256]
 //          [--held-idle=2000] [--held-slowloris=200] [--held-seconds=12] [--held-rate=1000]
-//          [--held-connections=4] [--threads=8] [--event-loops=N] [--max-connections=4096]
+//          [--held-connections=4] [--threads=32] [--event-loops=N] [--max-connections=4096]
 //          [--idle-timeout=60] [--request-timeout=10] [--csv=edge_vs_nginx.csv]
 //          [--only=closed,pairs,paced,held]
 // --threads, --event-loops, --max-connections, --idle-timeout and --request-timeout are
@@ -100,7 +100,7 @@ constexpr char kUsage[] =
     "usage: bench_edge_vs_nginx [--seconds=5] [--connections=4,64,256,1024] [--wrk-threads=1]\n"
     "         [--users=10000] [--timeout=2] [--paced-rate=20000] [--paced-connections=256]\n"
     "         [--held-idle=2000] [--held-slowloris=200] [--held-seconds=12] [--held-rate=1000]\n"
-    "         [--held-connections=4] [--threads=8] [--event-loops=N] [--max-connections=4096]\n"
+    "         [--held-connections=4] [--threads=32] [--event-loops=N] [--max-connections=4096]\n"
     "         [--idle-timeout=60] [--request-timeout=10] [--csv=edge_vs_nginx.csv]\n"
     "         [--only=closed,pairs,paced,held]\n";
 
@@ -118,7 +118,7 @@ struct Options {
   int held_connections = 4;
   int pair_connections = 64;
   // trustgated [http] (and the matching nginx limits)
-  int threads = 8;       // the daemon's default
+  int threads = 32;      // the daemon's default
   int event_loops = -1;  // -1: key not written (the old edge does not know it)
   int max_connections = 4096;
   int idle_timeout = 60;

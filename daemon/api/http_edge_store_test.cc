@@ -779,5 +779,33 @@ TEST_F(HttpEdgeTest, ConnectionsOverTheTotalAreAnsweredCleanlyAndTheRestServed) 
   expect_no_error_logs();
 }
 
+TEST_F(HttpEdgeTest, ExpectContinueIsAnsweredBeforeTheBodyAndNotForABodyOverTheLimit) {
+  const std::string issue = issue_request();
+  const auto split = issue.find("\r\n\r\n") + 4;
+  const std::string head = issue.substr(0, split - 2) + "Expect: 100-continue\r\n\r\n";
+  RawSocket s(server_->port());
+  ASSERT_TRUE(s.send(head));
+  // The interim answer comes while the body has not been sent.
+  std::string interim;
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (interim.find("\r\n\r\n") == std::string::npos && Clock::now() < until) {
+    s.read_response(interim, std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(s.send(issue.substr(split)));
+  std::string answer;
+  s.read_response(answer, std::chrono::seconds(10));
+  auto r = responses_in(answer);
+  ASSERT_EQ(r.size(), 1u) << answer;
+  EXPECT_EQ(r[0].status, 201);
+  EXPECT_EQ(issued(), 1u);
+
+  // Over max_body_bytes (4096 here): 413 at once, no 100 Continue, and closed.
+  Exchange big =
+      exchange(std::string(kPostHead) + "Expect: 100-continue\r\nContent-Length: 99999\r\n\r\n");
+  EXPECT_EQ(big.raw.find("100 Continue"), std::string::npos) << big.raw;
+  expect_refused(big, 413, "payload_too_large");
+}
+
 }  // namespace
 }  // namespace trustgate

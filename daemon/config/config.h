@@ -68,8 +68,8 @@ struct HttpConfig {
   int max_connections = 10'000;      // open at once, in all (an idle one costs a few KiB)
   int idle_timeout_seconds = 10;     // waiting for a request (the first, or the next on keep-alive)
   int request_timeout_seconds = 10;  // reading a request's head, then its body: each in total
-  int threads = 8;                   // worker threads for requests that may wait (handoffs)
-  int event_loops = 0;               // threads multiplexing the connections; 0: one per 2 cores
+  int threads = 32;     // worker threads for requests that wait (a handoff, for its durable commit)
+  int event_loops = 0;  // threads multiplexing the connections; 0: one per 2 cores
   // Concurrent connections per client IP address. 0: a tenth of max_connections for remote
   // addresses and no cap for loopback ones (all local clients share 127.0.0.1); N: N for every
   // address.
