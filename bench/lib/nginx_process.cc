@@ -12,6 +12,7 @@
 
 #include "bench/lib/raw_http.h"
 #include "bench/lib/wrk.h"
+#include "tests/harness/process_stop.h"
 
 namespace trustgate::bench {
 namespace fs = std::filesystem;
@@ -110,23 +111,7 @@ bool NginxProcess::wait_ready(std::chrono::seconds deadline) {
 }
 
 int NginxProcess::stop(std::chrono::seconds grace) {
-  if (pid_ <= 0) return 0;
-  ::kill(pid_, SIGTERM);  // fast shutdown
-  const auto until = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  while (true) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) break;
-    if (std::chrono::steady_clock::now() > until) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+  return trustgate::testing::stop_process(pid_, grace);  // SIGTERM: nginx's fast shutdown
 }
 
 std::string NginxProcess::config() const { return read_file(dir_ / "nginx.conf"); }

@@ -22,6 +22,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/harness/process_stop.h"
+
 namespace trustgate::testing {
 namespace fs = std::filesystem;
 
@@ -151,26 +153,7 @@ bool DaemonProcess::wait_ready(std::chrono::seconds deadline) {
   return false;
 }
 
-int DaemonProcess::stop(std::chrono::seconds grace) {
-  if (pid_ <= 0) return 0;
-  ::kill(pid_, SIGTERM);
-  const auto until = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  while (true) {
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) break;
-    if (std::chrono::steady_clock::now() > until) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid_ = -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
+int DaemonProcess::stop(std::chrono::seconds grace) { return stop_process(pid_, grace); }
 
 bool DaemonProcess::wait_listening(std::chrono::seconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;

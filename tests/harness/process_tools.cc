@@ -82,12 +82,6 @@ pid_t spawn_logged(const std::vector<std::string>& argv, const fs::path& log) {
   return pid;
 }
 
-int exit_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
 bool process_running(pid_t& pid) {
   if (pid <= 0) return false;
   int status = 0;
@@ -96,24 +90,6 @@ bool process_running(pid_t& pid) {
     return false;
   }
   return true;
-}
-
-int stop_process(pid_t& pid, std::chrono::seconds grace) {
-  if (pid <= 0) return 0;
-  ::kill(pid, SIGTERM);
-  const auto until = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  for (;;) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) break;
-    if (std::chrono::steady_clock::now() > until) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  pid = -1;
-  return exit_status(status);
 }
 
 ProcessResult run_to_completion(const std::vector<std::string>& argv,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/harness/daemon_process.h"
+#include "tests/harness/process_stop.h"  // exit_status, stop_process
 
 namespace trustgate::testing {
 
@@ -23,14 +24,9 @@ std::string default_ctl_bin();
 // fork + exec `argv` with stdout and stderr appended to `log`, stdin from /dev/null, and no
 // systemd, trustgate or LDAP client settings leaking in from the test runner.
 pid_t spawn_logged(const std::vector<std::string>& argv, const std::filesystem::path& log);
-// A waitpid() status as an exit code (128 + signal when killed).
-int exit_status(int status);
 
 // True while `pid` runs; reaps it and sets it to -1 once it has exited.
 bool process_running(pid_t& pid);
-// SIGTERM and wait, SIGKILL after `grace`; the exit status (0 when `pid` is not running).
-// Sets `pid` to -1.
-int stop_process(pid_t& pid, std::chrono::seconds grace);
 // Runs `argv` to completion with stdout and stderr in `out` (replaced).
 struct ProcessResult {
   int exit_code = -1;
