@@ -1,5 +1,5 @@
 // check-config: every problem of the config, each with file, line and key.
-#include "ctl/context.h"
+#include "ctl/commands.h"
 
 namespace trustgate::ctl {
 

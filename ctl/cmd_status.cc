@@ -10,7 +10,7 @@
 
 #include <ctime>
 
-#include "ctl/context.h"
+#include "ctl/commands.h"
 
 namespace trustgate::ctl {
 namespace {
@@ -46,21 +46,16 @@ Poco::JSON::Object::Ptr daemon_health(const Config& config) {
 
 }  // namespace
 
+// Exit 1 when there is no revision yet.
 int cmd_status(Context& ctx) {
   auto config = ctx.load();
-  if (!config) return kExitUsage;
+  if (!config) return config.error();
   auto store = ctx.open_store(*config);
-  if (!store) {
-    ctx.err << "trustgatectl: " << store.error().message << '\n';
-    return kExitFailure;
-  }
+  if (!store) return store.error();
   auto info = (*store)->current_info();
   auto last = (*store)->last_sync_success();
   auto manual = (*store)->manual_associations();
-  if (!info || !last || !manual) {
-    ctx.err << "trustgatectl: cannot read the store\n";
-    return kExitFailure;
-  }
+  if (!info || !last || !manual) return ctx.fail(kExitUnavailable, "cannot read the store");
   if (ctx.json) {
     Poco::JSON::Object o;
     o.set("database", config->database);
@@ -82,7 +77,7 @@ int cmd_status(Context& ctx) {
     if (auto health = daemon_health(*config)) o.set("daemon", health);
     Poco::JSON::Stringifier::stringify(o, ctx.out);
     ctx.out << '\n';
-    return kExitOk;
+    return *info ? kExitOk : kExitNo;
   }
   ctx.out << "database:            " << config->database << '\n';
   if (!*info) {
