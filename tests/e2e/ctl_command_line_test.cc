@@ -306,5 +306,43 @@ TEST(CtlExitCodeTest, FourForASyncTheSafetyChecksRefuse) {
   EXPECT_EQ(f.ctl({"plan"}).exit_code, 0) << "nothing left to refuse";
 }
 
+// Issue 22: check-config said OK for a plain-HTTP listen address the daemon then refuses.
+TEST(CtlCheckConfigTest, PlainHttpOffLoopbackIsAnErrorAtTheListenLine) {
+  CtlFixture f;
+  edit_config(f, "[safety]", "[http]\nlisten = \"0.0.0.0:8470\"\n\n[safety]");
+  auto r = f.ctl({"check-config"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.err, HasSubstr(f.config().string() + ":5: http.listen: refusing plain HTTP"));
+  EXPECT_THAT(r.out, Not(HasSubstr("OK")));
+  edit_config(f, "0.0.0.0:8470", "127.0.0.1:8470");
+  EXPECT_EQ(f.ctl({"check-config"}).exit_code, 0);
+}
+
+// Issue 22: `check-config --json` was ignored.
+TEST(CtlCheckConfigTest, JsonReportsTheCountsOrEveryIssue) {
+  CtlFixture f;
+  auto ok = f.ctl({"--json", "check-config"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  auto good = Poco::JSON::Parser().parse(ok.out).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_TRUE(good->getValue<bool>("ok"));
+  EXPECT_EQ(good->getArray("issues")->size(), 0u);
+  EXPECT_EQ(good->getObject("counts")->getValue<int>("institutions"), 3);
+
+  f.write_config("\n[[rule]]\nid = \"staff\"\ngroup_dn = \"cn=Y\"\nroles = [\"nope\"]\n");
+  auto bad = f.ctl({"--json", "check-config"});
+  EXPECT_EQ(bad.exit_code, 2);
+  auto report = Poco::JSON::Parser().parse(bad.out).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_FALSE(report->getValue<bool>("ok"));
+  EXPECT_FALSE(report->has("counts"));
+  auto issues = report->getArray("issues");
+  ASSERT_GE(issues->size(), 2u) << bad.out;  // the duplicate id and the unknown role
+  for (std::size_t i = 0; i < issues->size(); ++i) {
+    auto issue = issues->getObject(i);
+    EXPECT_EQ(issue->getValue<std::string>("file"), f.config().string());
+    EXPECT_GT(issue->getValue<int>("line"), 0);
+    EXPECT_FALSE(issue->getValue<std::string>("key").empty());
+  }
+}
+
 }  // namespace
 }  // namespace trustgate::testing
