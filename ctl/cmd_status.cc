@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "ctl/commands.h"
+#include "daemon/config/http_listen.h"
 
 namespace trustgate::ctl {
 namespace {
@@ -24,14 +25,10 @@ std::string when(std::int64_t t) {
 // The running daemon's /healthz (sync progress, degraded or not), when it listens on plain
 // HTTP; nullptr when it does not answer within a second.
 Poco::JSON::Object::Ptr daemon_health(const Config& config) {
-  if (!config.http.tls_cert_file.empty()) return nullptr;
-  const auto colon = config.http.listen.rfind(':');
-  if (colon == std::string::npos) return nullptr;
-  std::string host = config.http.listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const auto listen = resolve_http_listen(config.http);
+  if (!listen || listen->tls) return nullptr;
   try {
-    Poco::Net::HTTPClientSession session(
-        host, static_cast<Poco::UInt16>(std::stoi(config.http.listen.substr(colon + 1))));
+    Poco::Net::HTTPClientSession session(listen->host, listen->port);
     session.setTimeout(Poco::Timespan(1, 0));
     Poco::Net::HTTPRequest request("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
     session.sendRequest(request);
