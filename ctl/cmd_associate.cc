@@ -2,7 +2,7 @@
 // user has through a cluster or a directory group is refused, naming what grants it.
 #include <unistd.h>
 
-#include "ctl/context.h"
+#include "ctl/commands.h"
 #include "mapping/decision.h"
 
 namespace trustgate::ctl {
@@ -11,44 +11,40 @@ namespace {
 struct Target {
   AssociationKind kind;
   std::string id;
+
+  std::string text() const {  // "institution 100001", "all"
+    return std::string(to_string(kind)) + (id.empty() ? "" : " " + id);
+  }
 };
 
-std::optional<Target> parse_target(Context& ctx) {
-  int given = ctx.flag("institution") + ctx.flag("cluster") + ctx.flag("all");
-  if (ctx.args.size() != 1 || given != 1) {
-    ctx.err << "usage: trustgatectl associate|dissociate USER (--institution=ID | --cluster=ID | "
-               "--all)\n";
-    return std::nullopt;
-  }
-  if (ctx.flag("all")) return Target{AssociationKind::All, ""};
-  if (ctx.flag("cluster")) return Target{AssociationKind::Cluster, *ctx.option("cluster")};
-  return Target{AssociationKind::Institution, *ctx.option("institution")};
+Target target_of(const AssociationArgs& args) {
+  if (args.all) return Target{AssociationKind::All, ""};
+  if (args.cluster) return Target{AssociationKind::Cluster, *args.cluster};
+  return Target{AssociationKind::Institution, args.institution.value_or("")};
 }
 
 struct Loaded {
   std::unique_ptr<Store> store;
   AccessModel merged;
+  const User* user = nullptr;  // the one named on the command line
 };
 
-std::optional<Loaded> load_model(Context& ctx) {
+// The current revision with manual associations merged in, and the user `key` names.
+OrExit<Loaded> load_model(const Context& ctx, const std::string& key) {
   auto config = ctx.load();
-  if (!config) return std::nullopt;
+  if (!config) return exit_with(config.error());
   auto store = ctx.open_store(*config);
-  if (!store) {
-    ctx.err << "trustgatectl: " << store.error().message << '\n';
-    return std::nullopt;
-  }
+  if (!store) return exit_with(store.error());
   auto current = (*store)->load_current();
   auto manual = (*store)->manual_associations();
-  if (!current || !manual) {
-    ctx.err << "trustgatectl: cannot read the store\n";
-    return std::nullopt;
-  }
+  if (!current || !manual) return exit_with(ctx.fail(kExitUnavailable, "cannot read the store"));
   if (!*current) {
-    ctx.err << "trustgatectl: no revision yet: run 'trustgatectl sync --once' first\n";
-    return std::nullopt;
+    return exit_with(ctx.fail(kExitNo, "no revision yet: run 'trustgatectl sync --once' first"));
   }
-  return Loaded{std::move(*store), with_manual((*current)->model, *manual)};
+  Loaded out{std::move(*store), with_manual((*current)->model, *manual)};
+  out.user = named_user(ctx, out.merged.lookup(parse_user_key(key)), key);
+  if (!out.user) return exit_with(kExitNo);
+  return out;
 }
 
 std::string who() {
@@ -59,43 +55,32 @@ std::string who() {
 
 }  // namespace
 
-int cmd_associate(Context& ctx) {
-  auto target = parse_target(ctx);
-  if (!target) return kExitUsage;
-  auto loaded = load_model(ctx);
-  if (!loaded) return kExitFailure;
-  const User* user =
-      named_user(ctx, loaded->merged.lookup(parse_user_key(ctx.args[0])), ctx.args[0]);
-  if (!user) return kExitNo;
-  if (target->kind == AssociationKind::Institution &&
-      !loaded->merged.institutions.contains(target->id)) {
-    ctx.err << "trustgatectl: unknown institution '" << target->id << "'\n";
-    return kExitNo;
+int cmd_associate(Context& ctx, const AssociationArgs& args) {
+  const Target target = target_of(args);
+  auto loaded = load_model(ctx, args.user);
+  if (!loaded) return loaded.error();
+  const User* user = loaded->user;
+  if (target.kind == AssociationKind::Institution &&
+      !loaded->merged.institutions.contains(target.id)) {
+    return ctx.fail(kExitNo, "unknown institution '" + target.id + "'");
   }
-  if (target->kind == AssociationKind::Cluster && !loaded->merged.clusters.contains(target->id)) {
-    ctx.err << "trustgatectl: unknown cluster '" << target->id << "'\n";
-    return kExitNo;
+  if (target.kind == AssociationKind::Cluster && !loaded->merged.clusters.contains(target.id)) {
+    return ctx.fail(kExitNo, "unknown cluster '" + target.id + "'");
   }
-  ManualAssociation a{user->id, target->kind, target->id, ctx.option("by").value_or(who()),
+  ManualAssociation a{user->id, target.kind, target.id, args.by.value_or(who()),
                       unix_seconds(ctx.clock.now())};
-  if (auto r = loaded->store->add_manual(a); !r) {
-    ctx.err << "trustgatectl: " << r.error().message << '\n';
-    return kExitFailure;
-  }
-  ctx.out << "associated " << user->username << " with " << to_string(target->kind)
-          << (target->id.empty() ? "" : " " + target->id) << '\n';
+  if (auto r = loaded->store->add_manual(a); !r)
+    return ctx.fail(kExitUnavailable, r.error().message);
+  ctx.out << "associated " << user->username << " with " << target.text() << '\n';
   return kExitOk;
 }
 
-int cmd_dissociate(Context& ctx) {
-  auto target = parse_target(ctx);
-  if (!target) return kExitUsage;
-  auto loaded = load_model(ctx);
-  if (!loaded) return kExitFailure;
-  const User* user =
-      named_user(ctx, loaded->merged.lookup(parse_user_key(ctx.args[0])), ctx.args[0]);
-  if (!user) return kExitNo;
-  RemovalCheck check = check_removal(loaded->merged, user->id, target->kind, target->id);
+int cmd_dissociate(Context& ctx, const AssociationArgs& args) {
+  const Target target = target_of(args);
+  auto loaded = load_model(ctx, args.user);
+  if (!loaded) return loaded.error();
+  const User* user = loaded->user;
+  RemovalCheck check = check_removal(loaded->merged, user->id, target.kind, target.id);
   if (!check.removable) {
     if (!check.blocking_kind.empty()) {
       ctx.err << "trustgatectl: cannot remove: " << user->username << " has it through "
@@ -105,17 +90,13 @@ int cmd_dissociate(Context& ctx) {
               << '\n';
     } else {
       ctx.err << "trustgatectl: " << user->username << " has no manual association with "
-              << to_string(target->kind) << (target->id.empty() ? "" : " " + target->id) << '\n';
+              << target.text() << '\n';
     }
     return kExitNo;
   }
-  auto removed = loaded->store->remove_manual(user->id, target->kind, target->id);
-  if (!removed) {
-    ctx.err << "trustgatectl: " << removed.error().message << '\n';
-    return kExitFailure;
-  }
-  ctx.out << "dissociated " << user->username << " from " << to_string(target->kind)
-          << (target->id.empty() ? "" : " " + target->id) << '\n';
+  auto removed = loaded->store->remove_manual(user->id, target.kind, target.id);
+  if (!removed) return ctx.fail(kExitUnavailable, removed.error().message);
+  ctx.out << "dissociated " << user->username << " from " << target.text() << '\n';
   return kExitOk;
 }
 

@@ -8,7 +8,7 @@
 #include <ctime>
 #include <filesystem>
 
-#include "ctl/context.h"
+#include "ctl/commands.h"
 #include "ctl/model_loader.h"
 #include "ctl/table.h"
 #include "daemon/handoff/audit_log.h"
@@ -17,48 +17,38 @@
 
 namespace trustgate::ctl {
 namespace {
-std::optional<std::int64_t> number(Context& ctx, const char* name, bool& bad) {
-  auto v = ctx.option(name);
-  if (!v) return std::nullopt;
-  try {
-    std::size_t used = 0;
-    auto n = std::stoll(*v, &used);
-    if (used == v->size()) return n;
-  } catch (const std::exception&) {
-  }
-  ctx.err << "trustgatectl: --" << name << " needs a number (unix seconds or a count)\n";
-  bad = true;
-  return std::nullopt;
+// The audit log of the handoff database beside the store; the database stays open with it.
+struct OpenedLog {
+  std::unique_ptr<FileDb> db;
+  std::unique_ptr<AuditLog> log;
+};
+
+OrExit<OpenedLog> open_log(const Context& ctx, const std::string& path, AuditOptions options) {
+  auto db = FileDb::open(path);
+  if (!db) return exit_with(ctx.fail(kExitUnavailable, db.error().message));
+  auto log = AuditLog::open(**db, ctx.clock, options);
+  if (!log) return exit_with(ctx.fail(kExitUnavailable, log.error().message));
+  return OpenedLog{std::move(*db), std::move(*log)};
 }
-int verify(Context& ctx, const Config& config) {
-  const std::string path = handoff_db_path(config.database);
+
+}  // namespace
+
+int cmd_audit_verify(Context& ctx) {
+  auto config = ctx.load();
+  if (!config) return config.error();
+  const std::string path = handoff_db_path(config->database);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    ctx.err << "trustgatectl: no handoff database at " << path << '\n';
-    return kExitFailure;
+    return ctx.fail(kExitUnavailable, "no handoff database at " + path);
   }
-  auto key = read_audit_key(audit_key_path(config.database));
-  if (!key) {
-    ctx.err << "trustgatectl: " << key.error().message << '\n';
-    return kExitFailure;
-  }
-  auto db = FileDb::open(path);
-  if (!db) {
-    ctx.err << "trustgatectl: " << db.error().message << '\n';
-    return kExitFailure;
-  }
+  auto key = read_audit_key(audit_key_path(config->database));
+  if (!key) return ctx.fail(kExitUnavailable, key.error().message);
   AuditOptions options;
   options.checkpoint_key = key->value_or("");
-  auto log = AuditLog::open(**db, ctx.clock, options);
-  if (!log) {
-    ctx.err << "trustgatectl: " << log.error().message << '\n';
-    return kExitFailure;
-  }
-  auto report = (*log)->verify();
-  if (!report) {
-    ctx.err << "trustgatectl: " << report.error().message << '\n';
-    return kExitFailure;
-  }
+  auto opened = open_log(ctx, path, options);
+  if (!opened) return opened.error();
+  auto report = opened->log->verify();
+  if (!report) return ctx.fail(kExitUnavailable, report.error().message);
   if (ctx.json) {
     Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
     o->set("ok", report->ok());
@@ -80,47 +70,13 @@ int verify(Context& ctx, const Config& config) {
   return report->ok() ? kExitOk : kExitNo;
 }
 
-}  // namespace
-
-int cmd_audit(Context& ctx) {
+int cmd_audit(Context& ctx, const AuditQuery& q) {
   auto config = ctx.load();
-  if (!config) return kExitUsage;
-  if (!ctx.args.empty()) {
-    if (ctx.args[0] == "verify" && ctx.args.size() == 1) return verify(ctx, *config);
-    ctx.err << "trustgatectl: audit takes no argument but verify\n";
-    return kExitUsage;
-  }
-  AuditQuery q;
-  bool bad = false;
-  q.user = ctx.option("user");
-  q.institution = ctx.option("institution");
-  q.action = ctx.option("action");
-  q.since = number(ctx, "since", bad);
-  q.until = number(ctx, "until", bad);
-  if (auto limit = number(ctx, "limit", bad)) q.limit = static_cast<std::size_t>(*limit);
-  if (auto d = ctx.option("decision")) {
-    if (*d != "allow" && *d != "deny") {
-      ctx.err << "trustgatectl: --decision is allow or deny\n";
-      return kExitUsage;
-    }
-    q.allowed = *d == "allow";
-  }
-  if (bad) return kExitUsage;
-  auto db = FileDb::open(handoff_db_path(config->database));
-  if (!db) {
-    ctx.err << "trustgatectl: " << db.error().message << '\n';
-    return kExitFailure;
-  }
-  auto log = AuditLog::open(**db, ctx.clock);
-  if (!log) {
-    ctx.err << "trustgatectl: " << log.error().message << '\n';
-    return kExitFailure;
-  }
-  auto events = (*log)->query(q);
-  if (!events) {
-    ctx.err << "trustgatectl: " << events.error().message << '\n';
-    return kExitFailure;
-  }
+  if (!config) return config.error();
+  auto opened = open_log(ctx, handoff_db_path(config->database), AuditOptions{});
+  if (!opened) return opened.error();
+  auto events = opened->log->query(q);
+  if (!events) return ctx.fail(kExitUnavailable, events.error().message);
   if (ctx.json) {
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
     for (const auto& e : *events) {

@@ -2,7 +2,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
-#include "ctl/context.h"
+#include "ctl/commands.h"
 #include "ctl/model_loader.h"
 #include "ctl/table.h"
 #include "daemon/api/model_json.h"
@@ -47,22 +47,18 @@ void print_profile(Context& ctx, const AccessModel& m, const User& u) {
 
 }  // namespace
 
-int cmd_explain(Context& ctx) {
-  if (ctx.args.empty() || ctx.args.size() > 2) {
-    ctx.err << "usage: trustgatectl explain USER [INSTITUTION]\n";
-    return kExitUsage;
-  }
+// Exit 0 when the user may log in (to the institution asked, or to at least one), 1 when not.
+int cmd_explain(Context& ctx, const ExplainArgs& args) {
   auto view = load_view(ctx);
-  if (!view) return kExitFailure;
+  if (!view) return view.error();
   const AccessModel& m = view->snapshot->model();
-  const User* user =
-      named_user(ctx, view->snapshot->lookup(parse_user_key(ctx.args[0])), ctx.args[0]);
+  const User* user = named_user(ctx, view->snapshot->lookup(parse_user_key(args.user)), args.user);
   if (!user) return kExitNo;
-  if (ctx.args.size() == 2 && !m.find_institution(ctx.args[1])) {
-    ctx.err << "trustgatectl: unknown institution '" << ctx.args[1] << "'\n";
+  if (args.institution && !m.find_institution(*args.institution)) {
+    ctx.err << "trustgatectl: unknown institution '" << *args.institution << "'\n";
     return kExitNo;
   }
-  if (ctx.args.size() == 1) {
+  if (!args.institution) {
     if (ctx.json) {
       // No institution asked: the profile's preconditions and a decision per associated
       // institution (as GET /v1/explain), not one decision for "no institution".
@@ -86,17 +82,18 @@ int cmd_explain(Context& ctx) {
     } else {
       print_profile(ctx, m, *user);
     }
-    return kExitOk;
+    return loginable_institutions(m, *user).empty() ? kExitNo : kExitOk;
   }
-  const Decision d = decide(m, UserLookup::found(user), ctx.args[1]);
+  const Institution& inst = *m.find_institution(*args.institution);
+  const Decision d = decide(m, UserLookup::found(user), *args.institution);
+  const int code = d.allowed ? kExitOk : kExitNo;
   if (ctx.json) {
     auto o = decision_json(m, d);
     o->set("user", user_brief_json(*user));
-    o->set("institution", institution_brief_json(*m.find_institution(ctx.args[1])));
+    o->set("institution", institution_brief_json(inst));
     print_json(ctx, o);
-    return kExitOk;
+    return code;
   }
-  const Institution& inst = *m.find_institution(ctx.args[1]);
   ctx.out << user->username << " -> " << inst.id << " " << inst.name << ": "
           << (d.allowed ? "ALLOWED" : "DENIED (" + d.reason + ")") << '\n'
           << "  1. profile exists and is enabled:   " << met(d.profile_ok) << '\n'
@@ -104,12 +101,12 @@ int cmd_explain(Context& ctx) {
           << "  3. associated with " << inst.id << ":          " << met(d.association_ok) << '\n';
   if (!d.path.empty())
     ctx.out << "  " << (d.allowed ? "granted " : "association: ") << d.path << '\n';
-  return kExitOk;
+  return code;
 }
 
 int cmd_users(Context& ctx) {
   auto view = load_view(ctx);
-  if (!view) return kExitFailure;
+  if (!view) return view.error();
   const AccessModel& m = view->snapshot->model();
   if (ctx.json) {
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
@@ -143,13 +140,13 @@ int cmd_users(Context& ctx) {
   return kExitOk;
 }
 
-int cmd_institutions(Context& ctx) {
+int cmd_institutions(Context& ctx, const InstitutionsArgs& args) {
   auto view = load_view(ctx);
-  if (!view) return kExitFailure;
+  if (!view) return view.error();
   const AccessModel& m = view->snapshot->model();
   const User* user = nullptr;
-  if (auto key = ctx.option("user")) {
-    user = named_user(ctx, view->snapshot->lookup(parse_user_key(*key)), *key);
+  if (args.user) {
+    user = named_user(ctx, view->snapshot->lookup(parse_user_key(*args.user)), *args.user);
     if (!user) return kExitNo;
   }
   std::vector<std::string> can =
@@ -181,7 +178,7 @@ int cmd_institutions(Context& ctx) {
 
 int cmd_clusters(Context& ctx) {
   auto view = load_view(ctx);
-  if (!view) return kExitFailure;
+  if (!view) return view.error();
   const AccessModel& m = view->snapshot->model();
   if (ctx.json) {
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;

@@ -10,7 +10,8 @@
 
 #include <ctime>
 
-#include "ctl/context.h"
+#include "ctl/commands.h"
+#include "daemon/config/http_listen.h"
 
 namespace trustgate::ctl {
 namespace {
@@ -24,14 +25,10 @@ std::string when(std::int64_t t) {
 // The running daemon's /healthz (sync progress, degraded or not), when it listens on plain
 // HTTP; nullptr when it does not answer within a second.
 Poco::JSON::Object::Ptr daemon_health(const Config& config) {
-  if (!config.http.tls_cert_file.empty()) return nullptr;
-  const auto colon = config.http.listen.rfind(':');
-  if (colon == std::string::npos) return nullptr;
-  std::string host = config.http.listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const auto listen = resolve_http_listen(config.http);
+  if (!listen || listen->tls) return nullptr;
   try {
-    Poco::Net::HTTPClientSession session(
-        host, static_cast<Poco::UInt16>(std::stoi(config.http.listen.substr(colon + 1))));
+    Poco::Net::HTTPClientSession session(listen->host, listen->port);
     session.setTimeout(Poco::Timespan(1, 0));
     Poco::Net::HTTPRequest request("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
     session.sendRequest(request);
@@ -46,21 +43,16 @@ Poco::JSON::Object::Ptr daemon_health(const Config& config) {
 
 }  // namespace
 
+// Exit 1 when there is no revision yet.
 int cmd_status(Context& ctx) {
   auto config = ctx.load();
-  if (!config) return kExitUsage;
+  if (!config) return config.error();
   auto store = ctx.open_store(*config);
-  if (!store) {
-    ctx.err << "trustgatectl: " << store.error().message << '\n';
-    return kExitFailure;
-  }
+  if (!store) return store.error();
   auto info = (*store)->current_info();
   auto last = (*store)->last_sync_success();
   auto manual = (*store)->manual_associations();
-  if (!info || !last || !manual) {
-    ctx.err << "trustgatectl: cannot read the store\n";
-    return kExitFailure;
-  }
+  if (!info || !last || !manual) return ctx.fail(kExitUnavailable, "cannot read the store");
   if (ctx.json) {
     Poco::JSON::Object o;
     o.set("database", config->database);
@@ -82,7 +74,7 @@ int cmd_status(Context& ctx) {
     if (auto health = daemon_health(*config)) o.set("daemon", health);
     Poco::JSON::Stringifier::stringify(o, ctx.out);
     ctx.out << '\n';
-    return kExitOk;
+    return *info ? kExitOk : kExitNo;
   }
   ctx.out << "database:            " << config->database << '\n';
   if (!*info) {

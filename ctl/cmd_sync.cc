@@ -1,7 +1,8 @@
-// plan, sync: one sync pass from the command line (dry run or applied).
+// plan, sync: one sync pass from the command line (dry run or applied). Both exit 4 when the
+// safety checks refuse the pass (plan: would refuse it), so a script can tell.
 #include <fmt/format.h>
 
-#include "ctl/context.h"
+#include "ctl/commands.h"
 #include "daemon/sync/source_factory.h"
 #include "daemon/sync/sync_engine.h"
 #include "daemon/sync/sync_report.h"
@@ -9,23 +10,21 @@
 namespace trustgate::ctl {
 namespace {
 
-int run_pass(Context& ctx, bool apply) {
+int run_pass(Context& ctx, bool apply, bool allow_mass_removal) {
   auto config = ctx.load();
-  if (!config) return kExitUsage;
+  if (!config) return config.error();
   auto store = ctx.open_store(*config);
-  if (!store) {
-    ctx.err << "trustgatectl: " << store.error().message << '\n';
-    return kExitFailure;
-  }
+  if (!store) return store.error();
   auto sources = make_sources(*config, ctx.clock);
   if (!sources) {
-    ctx.err << "trustgatectl: " << sources.error().message << '\n';
-    return kExitFailure;
+    // A secret file that cannot be read is the config's fault, like the rest of it.
+    const bool config_error = sources.error().code.starts_with("config.");
+    return ctx.fail(config_error ? kExitUsage : kExitUnavailable, sources.error().message);
   }
   SyncEngine engine(config->mapping, config->safety, pointers(*sources), **store, ctx.clock);
   SyncRequest request;
   request.apply = apply;
-  request.allow_mass_removal = ctx.flag("allow-mass-removal");
+  request.allow_mass_removal = allow_mass_removal;
   if (!ctx.json) {
     request.progress = [&ctx](std::size_t n) {
       if (n % 10000 == 0) ctx.err << "  ... " << n << " entries read\n";
@@ -33,27 +32,27 @@ int run_pass(Context& ctx, bool apply) {
   }
   auto outcome = engine.run(request);
   if (!outcome) {
-    ctx.err << "trustgatectl: sync failed, nothing applied: " << outcome.error().message << '\n';
-    return kExitFailure;
+    return ctx.fail(kExitUnavailable, "sync failed, nothing applied: " + outcome.error().message);
   }
   if (ctx.json) {
     ctx.out << sync_outcome_json(*outcome) << '\n';
   } else {
     print_sync_outcome(ctx.out, *outcome);
   }
-  return outcome->kind == SyncOutcome::Kind::Refused ? kExitNo : kExitOk;
+  const bool refused = outcome->kind == SyncOutcome::Kind::Refused ||
+                       (outcome->kind == SyncOutcome::Kind::Planned && !outcome->refusals.empty());
+  return refused ? kExitRefused : kExitOk;
 }
 
 }  // namespace
 
-int cmd_plan(Context& ctx) { return run_pass(ctx, false); }
+int cmd_plan(Context& ctx) { return run_pass(ctx, false, false); }
 
-int cmd_sync(Context& ctx) {
-  if (!ctx.flag("once")) {
-    ctx.err << "trustgatectl: sync needs --once (the daemon runs the continuous sync)\n";
-    return kExitUsage;
+int cmd_sync(Context& ctx, const SyncArgs& args) {
+  if (!args.once) {
+    return ctx.fail(kExitUsage, "sync needs --once (the daemon runs the continuous sync)");
   }
-  return run_pass(ctx, true);
+  return run_pass(ctx, true, args.allow_mass_removal);
 }
 
 }  // namespace trustgate::ctl

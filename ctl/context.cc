@@ -2,23 +2,28 @@
 
 namespace trustgate::ctl {
 
-std::optional<std::string> Context::option(const std::string& name) const {
-  auto it = flags.find(name);
-  if (it == flags.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<Config> Context::load() const {
+OrExit<Config> Context::load() const {
   ConfigLoad loaded = load_config(config_path);
   if (!loaded.config) {
     for (const auto& issue : loaded.issues) err << format_issue(issue) << '\n';
     err << loaded.issues.size() << " error(s) in the configuration\n";
-    return std::nullopt;
+    return exit_with(kExitUsage);
   }
-  return loaded.config;
+  return std::move(*loaded.config);
 }
 
-const User* named_user(Context& ctx, const UserLookup& found, std::string_view key) {
+OrExit<std::unique_ptr<Store>> Context::open_store(const Config& config) const {
+  auto store = Store::open(config.database, clock);
+  if (!store) return exit_with(fail(kExitUnavailable, store.error().message));
+  return std::move(*store);
+}
+
+int Context::fail(int code, std::string_view message) const {
+  err << "trustgatectl: " << message << '\n';
+  return code;
+}
+
+const User* named_user(const Context& ctx, const UserLookup& found, std::string_view key) {
   switch (found.status) {
     case UserLookup::Status::Found:
       return found.user;
@@ -31,10 +36,6 @@ const User* named_user(Context& ctx, const UserLookup& found, std::string_view k
   }
   ctx.err << "trustgatectl: unknown user '" << key << "'\n";
   return nullptr;
-}
-
-Result<std::unique_ptr<Store>> Context::open_store(const Config& config) const {
-  return Store::open(config.database, clock);
 }
 
 }  // namespace trustgate::ctl

@@ -4,23 +4,16 @@
 
 namespace trustgate::ctl {
 
-std::optional<LoadedView> load_view(Context& ctx) {
+OrExit<LoadedView> load_view(const Context& ctx) {
   auto config = ctx.load();
-  if (!config) return std::nullopt;
+  if (!config) return exit_with(config.error());
   auto store = ctx.open_store(*config);
-  if (!store) {
-    ctx.err << "trustgatectl: " << store.error().message << '\n';
-    return std::nullopt;
-  }
+  if (!store) return exit_with(store.error());
   auto snap = load_serving_snapshot(**store);
-  if (!snap) {
-    ctx.err << "trustgatectl: " << snap.error().message << '\n';
-    return std::nullopt;
-  }
+  if (!snap) return exit_with(ctx.fail(kExitUnavailable, snap.error().message));
   if (!*snap) {
-    ctx.err
-        << "trustgatectl: no revision yet: run 'trustgatectl sync --once' or start trustgated\n";
-    return std::nullopt;
+    return exit_with(
+        ctx.fail(kExitNo, "no revision yet: run 'trustgatectl sync --once' or start trustgated"));
   }
   return LoadedView{std::move(*store), std::move(*snap)};
 }

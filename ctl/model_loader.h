@@ -2,7 +2,6 @@
 // The served view of the store for read commands: the current revision with manual
 // associations merged in, exactly as trustgated serves it.
 #include <memory>
-#include <optional>
 
 #include <Poco/Dynamic/Var.h>
 
@@ -16,8 +15,9 @@ struct LoadedView {
   SnapshotPtr snapshot;  // never null
 };
 
-// Prints the reason and returns nullopt when there is no config, store or revision.
-std::optional<LoadedView> load_view(Context& ctx);
+// The view, or the exit code after printing why not: kExitUsage for a config with errors,
+// kExitUnavailable for a store that cannot be opened or read, kExitNo for no revision yet.
+OrExit<LoadedView> load_view(const Context& ctx);
 
 // Prints a Poco JSON value followed by a newline.
 void print_json(Context& ctx, const Poco::Dynamic::Var& value);

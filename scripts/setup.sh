@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang-format
   libpoco-dev libsqlitecpp-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev
   libtomlplusplus-dev libre2-dev libldap2-dev libssl-dev libsystemd-dev
-  libgtest-dev libgmock-dev libicu-dev libasio-dev
+  libgtest-dev libgmock-dev libicu-dev libasio-dev libcli11-dev
   slapd ldap-utils openssl
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
   wrk nginx-light libboost-dev systemd lintian dpkg-dev fakeroot python3 curl

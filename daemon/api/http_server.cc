@@ -1,13 +1,12 @@
 #include "daemon/api/http_server.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/SocketAddress.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
+#include "daemon/config/http_listen.h"
 #include "daemon/http/api_json.h"
 #include "daemon/http/http_edge.h"
 
@@ -77,19 +76,12 @@ int event_loops(const HttpConfig& http) {
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(const HttpConfig& http, ApiContext& ctx) {
   std::unique_ptr<ApiServer> s(new ApiServer());
+  auto listen = resolve_http_listen(http);
+  if (!listen) return std::unexpected(listen.error());
   EdgeSettings settings;
-  try {
-    const Poco::Net::SocketAddress address(http.listen);
-    settings.host = address.host().toString();
-    settings.port = address.port();
-    s->tls_ = !http.tls_cert_file.empty() && !http.tls_key_file.empty();
-    if (!s->tls_ && !address.host().isLoopback()) {
-      return fail("http.insecure", "refusing plain HTTP on non-loopback address " + http.listen +
-                                       ": configure tls_cert_file and tls_key_file");
-    }
-  } catch (const Poco::Exception& e) {
-    return fail("http.listen", "cannot listen on " + http.listen + ": " + e.displayText());
-  }
+  settings.host = listen->host;
+  settings.port = listen->port;
+  s->tls_ = listen->tls;
   if (s->tls_) {
     settings.tls = EdgeTls{http.tls_cert_file, http.tls_key_file, http.tls_client_ca_file,
                            http.require_client_cert};

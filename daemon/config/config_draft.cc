@@ -32,12 +32,7 @@ void ConfigDraft::add_issue(const ConfigOrigin& origin, std::string_view field, 
 
 void ConfigDraft::add_setting_issue(const std::string& key, const std::string& fallback_file,
                                     std::string message) {
-  const auto it = settings.find(key);
-  if (it == settings.end()) {
-    issues.push_back(ConfigIssue{fallback_file, 0, key, std::move(message)});
-  } else {
-    issues.push_back(ConfigIssue{it->second.file, it->second.line, key, std::move(message)});
-  }
+  issues.push_back(setting_issue(settings, key, fallback_file, std::move(message)));
 }
 
 }  // namespace trustgate

@@ -27,19 +27,13 @@ struct ConfigOrigin {
   std::string key_path(std::string_view field) const;  // "rule[2].roles"
 };
 
-// Where a scalar setting ("http.tls_cert") was last set.
-struct ConfigLocation {
-  std::string file;
-  int line = 0;
-};
-
 struct ConfigDraft {
   Config config;
   std::vector<ConfigIssue> issues;
   // Parallel to the vectors of `config` (and `config.mapping`) of the same name.
   std::vector<ConfigOrigin> permissions, roles, institutions, clusters, rules, institution_rules,
       sources, clients;
-  std::map<std::string, ConfigLocation> settings;    // by dotted key
+  SettingLocations settings;
   std::optional<std::string> credentials_directory;  // $CREDENTIALS_DIRECTORY
   std::deque<toml::table> documents;                 // parsed documents, kept for line look-ups
 

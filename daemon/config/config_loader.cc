@@ -118,8 +118,16 @@ ConfigLoad load_config(const std::string& path, std::optional<std::string> dropi
 
   ConfigLoad out;
   out.issues = std::move(draft.issues);
+  out.settings = std::move(draft.settings);
   if (out.issues.empty()) out.config = std::move(draft.config);
   return out;
+}
+
+ConfigIssue setting_issue(const SettingLocations& settings, const std::string& key,
+                          const std::string& fallback_file, std::string message) {
+  const auto it = settings.find(key);
+  if (it == settings.end()) return ConfigIssue{fallback_file, 0, key, std::move(message)};
+  return ConfigIssue{it->second.file, it->second.line, key, std::move(message)};
 }
 
 std::string format_issue(const ConfigIssue& issue) {

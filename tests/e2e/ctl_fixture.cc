@@ -110,13 +110,12 @@ std::string CtlFixture::group(const std::string& cn, const std::vector<std::stri
   return out + "\n";
 }
 
-std::string CtlFixture::base_ldif() {
+std::string CtlFixture::base_ldif(const std::vector<std::string>& staff) {
   return user("alice", "00000000-0000-4000-8000-00000000000a") +
          user("bob", "00000000-0000-4000-8000-00000000000b", true) +
          user("carol", "00000000-0000-4000-8000-00000000000c") +
          user("dave", "00000000-0000-4000-8000-00000000000d") +
-         user("eve", "00000000-0000-4000-8000-00000000000e") +
-         group("Staff", {"alice", "bob", "carol", "dave"}) +
+         user("eve", "00000000-0000-4000-8000-00000000000e") + group("Staff", staff) +
          group("School-100003", {"alice", "bob", "eve"}) + group("Cluster-Primaries", {"alice"}) +
          group("Central", {"dave"});
 }

@@ -23,8 +23,10 @@ class CtlFixture {
 
   // The directory: schools 100001..100003 (cluster "primaries" = 100001+100002); alice:
   // cluster primaries + school 100003 directly; bob: disabled; carol: login role, no
-  // association; dave: all institutions; eve: a school but no login role.
-  static std::string base_ldif();
+  // association; dave: all institutions; eve: a school but no login role. The login role
+  // comes from the Staff group: `staff` replaces its members (alice, bob, carol and dave).
+  static std::string base_ldif(const std::vector<std::string>& staff = {"alice", "bob", "carol",
+                                                                        "dave"});
   // Roles, the three schools, the cluster and the rules for base_ldif() (TOML).
   static std::string mapping_toml();
   static std::string user(const std::string& uid, const std::string& uuid, bool disabled = false);

@@ -399,7 +399,7 @@ TEST_F(LiveSyncDaemonTest, EmptyResultIsRefusedUntilAnOperatorAppliesIt) {
   EXPECT_EQ(schools("user0002"), (std::set<std::string>{"100001", "100002", "100003"}));
 
   auto plan = daemon_->ctl({"plan"});
-  EXPECT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_EQ(plan.exit_code, 4) << plan.output;  // a sync would be refused
   EXPECT_NE(plan.output.find("user0001"), std::string::npos) << plan.output;
   EXPECT_NE(plan.output.find("removed"), std::string::npos) << plan.output;
   EXPECT_NE(plan.output.find("returned no entries"), std::string::npos) << plan.output;
@@ -407,7 +407,7 @@ TEST_F(LiveSyncDaemonTest, EmptyResultIsRefusedUntilAnOperatorAppliesIt) {
   EXPECT_EQ(allowed("user0001", "100001"), true) << "a plan applies nothing";
 
   auto refused = daemon_->ctl({"sync", "--once"});
-  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_EQ(refused.exit_code, 4) << refused.output;
   EXPECT_EQ(allowed("user0001", "100001"), true);
 
   auto applied = daemon_->ctl({"sync", "--once", "--allow-mass-removal"});
@@ -436,7 +436,7 @@ TEST_F(LiveSyncDaemonTest, MassRemovalIsRefusedUntilAnOperatorAppliesIt) {
   for (int i : {1, 3, 4, 5}) EXPECT_EQ(allowed(username(i), "100001"), true) << i;
 
   auto plan = daemon_->ctl({"plan"});
-  EXPECT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_EQ(plan.exit_code, 4) << plan.output;  // a sync would be refused
   for (int i : {1, 3, 4, 5})
     EXPECT_NE(plan.output.find(username(i)), std::string::npos) << plan.output;
   EXPECT_EQ(plan.output.find("user0002"), std::string::npos) << plan.output;  // unchanged

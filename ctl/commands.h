@@ -1,0 +1,48 @@
+#pragma once
+// The verbs of trustgatectl, each with its arguments as the command line (command_line.cc)
+// parsed them. Each returns an exit code of exit_codes.h.
+#include <optional>
+#include <string>
+
+#include "ctl/context.h"
+#include "daemon/handoff/audit_log.h"
+
+namespace trustgate::ctl {
+
+struct SyncArgs {
+  bool once = false;
+  bool allow_mass_removal = false;
+};
+
+struct ExplainArgs {
+  std::string user;
+  std::optional<std::string> institution;
+};
+
+struct InstitutionsArgs {
+  std::optional<std::string> user;  // with it: whether that user may log in to each
+};
+
+// associate / dissociate: exactly one of institution, cluster and all (command_line.cc sees to
+// it).
+struct AssociationArgs {
+  std::string user;
+  std::optional<std::string> institution, cluster;
+  bool all = false;
+  std::optional<std::string> by;  // associate only; default: the invoking user
+};
+
+int cmd_check_config(Context&);
+int cmd_plan(Context&);
+int cmd_sync(Context&, const SyncArgs&);
+int cmd_status(Context&);
+int cmd_explain(Context&, const ExplainArgs&);
+int cmd_users(Context&);
+int cmd_institutions(Context&, const InstitutionsArgs&);
+int cmd_clusters(Context&);
+int cmd_associate(Context&, const AssociationArgs&);
+int cmd_dissociate(Context&, const AssociationArgs&);
+int cmd_audit(Context&, const AuditQuery&);
+int cmd_audit_verify(Context&);
+
+}  // namespace trustgate::ctl
