@@ -1146,3 +1146,18 @@ TEST_F(ConfigTest, FormatIssueIsFileLineKeyMessage) {
 
 }  // namespace
 }  // namespace trustgate
+
+namespace trustgate {
+namespace {
+
+TEST_F(ConfigTest, EdgeSizesOutOfRangeAreClearErrorsAtTheirLines) {
+  const std::string text = "[http]\nevent_loops = 65\nmax_connections = 0\nthreads = -1\n";
+  const std::string main = write("trustgate.toml", text);
+  const ConfigLoad load = load_config(main);
+  expect_issue(load, main, 2, "http.event_loops", "between 0 and 64");
+  expect_issue(load, main, 3, "http.max_connections", "between 1 and 1000000");
+  expect_issue(load, main, 4, "http.threads", "between 1 and 1024");
+}
+
+}  // namespace
+}  // namespace trustgate
