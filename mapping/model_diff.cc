@@ -104,8 +104,22 @@ void count_changes(const Map& before, const Map& after, std::size_t* added, std:
 
 }  // namespace
 
-ModelDiff diff_models(const AccessModel& before, const AccessModel& after, DiffDetail detail) {
+std::string_view to_string(UserDiff::Change change) {
+  switch (change) {
+    case UserDiff::Change::Added:
+      return "added";
+    case UserDiff::Change::Removed:
+      return "removed";
+    case UserDiff::Change::Changed:
+      break;
+  }
+  return "changed";
+}
+
+ModelDiff diff_models(const AccessModel& before, const AccessModel& after, DiffDetail detail,
+                      std::size_t max_user_lines) {
   ModelDiff diff;
+  bool lines = detail == DiffDetail::UserLines;
   const auto& before_users = before.users.entries();
   const auto& after_users = after.users.entries();
   auto b = before_users.begin();
@@ -124,7 +138,7 @@ ModelDiff diff_models(const AccessModel& before, const AccessModel& after, DiffD
       new_user = (a++)->second.get();
       if (old_user == new_user) continue;
     }
-    if (detail == DiffDetail::CountsOnly && (old_user == nullptr || new_user == nullptr)) {
+    if (!lines && (old_user == nullptr || new_user == nullptr)) {
       // Each grant of an added (removed) user is one grant added (removed), as compare() counts.
       const User& u = old_user != nullptr ? *old_user : *new_user;
       const std::size_t grants = u.roles.size() + u.associations.size();
@@ -155,7 +169,15 @@ ModelDiff diff_models(const AccessModel& before, const AccessModel& after, DiffD
     }
     diff.grants_added += d.grants_added;
     diff.grants_removed += d.grants_removed;
-    if (detail == DiffDetail::UserLines) diff.users.push_back(std::move(d));
+    if (!lines) continue;
+    if (diff.users.size() == max_user_lines) {
+      lines = false;
+      diff.user_lines_dropped = true;
+      diff.users.clear();
+      diff.users.shrink_to_fit();
+      continue;
+    }
+    diff.users.push_back(std::move(d));
   }
 
   count_changes(before.institutions, after.institutions, &diff.institutions_added,

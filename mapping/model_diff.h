@@ -2,7 +2,9 @@
 // What changes between two access models, user by user. Pure. Used by `plan`, by the safety
 // checks before an apply, and for a revision's summary.
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mapping/access_model.h"
@@ -22,9 +24,14 @@ struct UserDiff {
   std::vector<std::string> updated;
 };
 
+// "added", "removed", "changed".
+std::string_view to_string(UserDiff::Change change);
+
 struct ModelDiff {
-  // Only users that change, sorted by user id; empty when made with DiffDetail::CountsOnly.
+  // Only users that change, sorted by user id; empty when made with DiffDetail::CountsOnly, or
+  // when more users changed than the lines were asked for (user_lines_dropped).
   std::vector<UserDiff> users;
+  bool user_lines_dropped = false;
   std::size_t users_added = 0, users_removed = 0, users_changed = 0;
   std::size_t grants_added = 0, grants_removed = 0;
   std::size_t institutions_added = 0, institutions_removed = 0;
@@ -47,8 +54,13 @@ struct ModelDiff {
 enum class DiffDetail { UserLines, CountsOnly };
 
 // Grants are compared by (kind, target, provenance rule/group); enabling/disabling a user
-// counts as a change (disabling as one removed grant).
+// counts as a change (disabling as one removed grant). With UserLines, once more than
+// `max_user_lines` users change their lines are dropped and the rest is counted as CountsOnly
+// counts it (the daemon keeps a revision's lines for its history when they are few, and a
+// first sync of 100k users must not pay for describing them). The counts never depend on the
+// detail or the limit.
 ModelDiff diff_models(const AccessModel& before, const AccessModel& after,
-                      DiffDetail detail = DiffDetail::UserLines);
+                      DiffDetail detail = DiffDetail::UserLines,
+                      std::size_t max_user_lines = SIZE_MAX);
 
 }  // namespace trustgate

@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <random>
+
 #include "mapping/mapper.h"
 #include "mapping/test_fixtures.h"
 
@@ -118,6 +122,61 @@ TEST(ModelDiff, CountsOnlyGivesTheCountsOfTheFullDiff) {
   // bob removed with his 3 grants (teacher by two rules, one institution); alice loses an
   // institution and is disabled (2), gains a cluster (1); dave added with 4 grants, erin none.
   EXPECT_EQ(forward.summary(), "users +2 -1 ~1, grants +5 -5, institutions +0 -0");
+}
+
+// A random directory over a fixed set of people: each is present or not, enabled or not, and
+// in each of the three groups the rules match or not.
+AccessModel random_model(std::mt19937_64& rng, int people) {
+  std::vector<DirectoryUser> users;
+  std::vector<std::string> teachers, primaries, cedar;
+  for (int i = 0; i < people; ++i) {
+    const std::uint64_t bits = rng();
+    if ((bits & 3) == 0) continue;  // not in this directory
+    const std::string name = fmt::format("user{:03}", i);
+    users.push_back(make_user(name, (bits & 4) != 0 || (bits & 8) != 0));
+    if (bits & 16) teachers.push_back(user_dn(name));
+    if (bits & 32) primaries.push_back(user_dn(name));
+    if (bits & 64) cedar.push_back(user_dn(name));
+  }
+  return map_directory(
+             {snapshot("ad", users,
+                       {make_group("Teachers", teachers), make_group("Primary Staff", primaries),
+                        make_group("Cedar Staff", cedar)})},
+             diff_config())
+      .model;
+}
+
+// The limit on user lines (the daemon's history) against the unlimited diff, on random pairs of
+// directories: the same counts whatever the limit; under it every line, over it none.
+TEST(ModelDiff, LimitedUserLinesAgreeWithTheFullDiffOnRandomDirectories) {
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937_64 rng(seed);
+    const int people = 1 + static_cast<int>(rng() % 40);
+    const AccessModel before = random_model(rng, people);
+    const AccessModel after = random_model(rng, people);
+    const ModelDiff full = diff_models(before, after);
+    const std::size_t limit = rng() % (full.users.size() + 3);
+    const ModelDiff limited = diff_models(before, after, DiffDetail::UserLines, limit);
+    EXPECT_EQ(limited.summary(), full.summary());
+    EXPECT_EQ(limited.grants_added, full.grants_added);
+    EXPECT_EQ(limited.grants_removed, full.grants_removed);
+    EXPECT_EQ(limited.empty(), full.empty());
+    if (full.users.size() <= limit) {
+      EXPECT_FALSE(limited.user_lines_dropped);
+      ASSERT_EQ(limited.users.size(), full.users.size());
+      for (std::size_t i = 0; i < full.users.size(); ++i) {
+        EXPECT_EQ(limited.users[i].user_id, full.users[i].user_id);
+        EXPECT_EQ(limited.users[i].granted, full.users[i].granted);
+        EXPECT_EQ(limited.users[i].revoked, full.users[i].revoked);
+        EXPECT_EQ(limited.users[i].updated, full.users[i].updated);
+      }
+    } else {
+      EXPECT_TRUE(limited.user_lines_dropped);
+      EXPECT_THAT(limited.users, IsEmpty());
+    }
+    EXPECT_FALSE(full.user_lines_dropped);
+  }
 }
 
 TEST(ModelDiff, DisablingCountsAsOneRemovedGrant) {
