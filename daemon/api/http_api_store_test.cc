@@ -211,7 +211,7 @@ TEST_F(HttpApiTest, FailedRedeemSaysOnlyNotActive) {
   EXPECT_EQ(names, (std::vector<std::string>{"active", "decision_id"}));
   // The reason is in the audit log under the decision id.
   AuditQuery q;
-  q.action = "redeem";
+  q.actions = {"redeem"};
   auto events = *audit_->query(q);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events[0].decision_id, r.json->getValue<std::string>("decision_id"));
@@ -420,8 +420,8 @@ TEST_F(HttpApiTest, ManualAssociationsAreAddedServedAndRemovedWithTheClusterRule
                          R"({"kind":"institution","target":"999"})"),
                     404, "unknown_institution");
   AuditQuery q;
-  q.user = "id-dave";
-  q.action = "associate";
+  q.users = {"id-dave"};
+  q.actions = {"associate"};
   EXPECT_EQ(audit_->query(q)->size(), 1u);
 }
 
@@ -546,7 +546,7 @@ TEST_F(HttpApiTest, ARedeemByANonSchoolClientIsAuditedAndBurnsTheTicket) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"active", "decision_id"}));
   EXPECT_FALSE(r.json->getValue<bool>("active"));
-  auto events = *audit_->query({.action = "redeem"});
+  auto events = *audit_->query({.actions = {"redeem"}});
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].decision_id, r.json->getValue<std::string>("decision_id"));
   EXPECT_EQ(events[0].client, "mat-site");
@@ -554,7 +554,7 @@ TEST_F(HttpApiTest, ARedeemByANonSchoolClientIsAuditedAndBurnsTheTicket) {
   EXPECT_EQ(events[0].user, "id-alice");
   // Burnt: the school can no longer redeem it.
   EXPECT_FALSE(redeem("alder", ticket).json->getValue<bool>("active"));
-  EXPECT_EQ((*audit_->query({.action = "redeem", .limit = 1}))[0].reason,
+  EXPECT_EQ((*audit_->query({.actions = {"redeem"}, .limit = 1}))[0].reason,
             handoff_reason::kTicketReused);
 }
 

@@ -258,7 +258,7 @@ class HttpEdgeTest : public ::testing::Test, protected HandoffWorld {
   }
   std::size_t issued() {
     AuditQuery q;
-    q.action = "issue";
+    q.actions = {"issue"};
     return audit_->query(q)->size();
   }
 

@@ -338,7 +338,7 @@ TEST_F(AuditChainTest, APreChainDatabaseIsMigratedIntoAVerifiableChain) {
   ASSERT_TRUE((*log)->record(event(1'800'000'000, 1)));
   EXPECT_EQ((*log)->verify()->rows, 26);
   EXPECT_TRUE((*log)->verify()->ok());
-  auto old = (*log)->query({.user = "id-alice"});
+  auto old = (*log)->query({.users = {"id-alice"}});
   ASSERT_TRUE(old);
   EXPECT_EQ(old->size(), 25u);
   EXPECT_EQ(old->back().events, 1);

@@ -2,13 +2,16 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "common/private_files.h"
@@ -373,21 +376,30 @@ Result<std::vector<AuditEvent>> AuditLog::query(const AuditQuery& f) {
     std::string sql =
         "SELECT at, decision_id, action, client, user, institution, decision, reason, events "
         "FROM audit_log WHERE 1=1";
-    if (f.user) sql += " AND user = :user";
-    if (f.institution) sql += " AND institution = :institution";
-    if (f.action) sql += " AND action = :action";
-    if (f.allowed) sql += " AND decision = :decision";
-    if (f.since) sql += " AND at >= :since";
-    if (f.until) sql += " AND at <= :until";
-    sql += " ORDER BY at DESC, id DESC LIMIT :limit";
+    // "AND column IN (?, ?, ...)" for a non-empty list; its values bound in order below.
+    auto any_of = [&sql](const char* column, const std::vector<std::string>& values) {
+      if (values.empty()) return;
+      sql += fmt::format(" AND {} IN (?", column);
+      for (std::size_t i = 1; i < values.size(); ++i) sql += ", ?";
+      sql += ")";
+    };
+    any_of("user", f.users);
+    any_of("institution", f.institutions);
+    any_of("client", f.clients);
+    any_of("action", f.actions);
+    if (f.allowed) sql += " AND decision = ?";
+    if (f.since) sql += " AND at >= ?";
+    if (f.until) sql += " AND at <= ?";
+    sql += " ORDER BY at DESC, id DESC LIMIT ?";
     SQLite::Statement q(conn, sql);
-    if (f.user) q.bind(":user", *f.user);
-    if (f.institution) q.bind(":institution", *f.institution);
-    if (f.action) q.bind(":action", *f.action);
-    if (f.allowed) q.bind(":decision", *f.allowed ? "allow" : "deny");
-    if (f.since) q.bind(":since", static_cast<std::int64_t>(*f.since));
-    if (f.until) q.bind(":until", static_cast<std::int64_t>(*f.until));
-    q.bind(":limit", static_cast<std::int64_t>(f.limit));
+    int n = 0;
+    for (const auto* list : {&f.users, &f.institutions, &f.clients, &f.actions}) {
+      for (const std::string& v : *list) q.bind(++n, v);
+    }
+    if (f.allowed) q.bind(++n, *f.allowed ? "allow" : "deny");
+    if (f.since) q.bind(++n, static_cast<std::int64_t>(*f.since));
+    if (f.until) q.bind(++n, static_cast<std::int64_t>(*f.until));
+    q.bind(++n, static_cast<std::int64_t>(std::min<std::size_t>(f.limit, INT64_MAX)));
     while (q.executeStep()) {
       AuditEvent e;
       e.at = q.getColumn(0).getInt64();

@@ -67,7 +67,9 @@ struct AuditEvent {
 inline constexpr std::string_view kSuppressedFailures = "suppressed_failures";
 
 struct AuditQuery {
-  std::optional<std::string> user, institution, action;
+  // Each list matches any of its values (a user's stable id and the name a caller asked for;
+  // an institution and its "institution:<id>" association target); empty: any.
+  std::vector<std::string> users, institutions, clients, actions;
   std::optional<bool> allowed;
   std::optional<std::int64_t> since, until;  // inclusive, unix seconds
   std::size_t limit = 100;                   // newest first

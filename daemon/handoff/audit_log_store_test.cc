@@ -40,7 +40,7 @@ TEST_F(AuditLogTest, FiltersByUserInstitutionDecisionAndTimeNewestFirst) {
   add(300, "bob", "100001", false, "redeem");
   add(400, "alice", "100001", true, "redeem");
 
-  auto alice = log_->query({.user = "alice"});
+  auto alice = log_->query({.users = {"alice"}});
   ASSERT_TRUE(alice);
   ASSERT_EQ(alice->size(), 3u);
   EXPECT_EQ((*alice)[0].at, 400);
@@ -50,11 +50,19 @@ TEST_F(AuditLogTest, FiltersByUserInstitutionDecisionAndTimeNewestFirst) {
   ASSERT_EQ(denied->size(), 2u);
   EXPECT_EQ((*denied)[0].reason, "not_associated");
 
-  auto window = log_->query({.institution = "100001", .since = 150, .until = 350});
+  auto window = log_->query({.institutions = {"100001"}, .since = 150, .until = 350});
   ASSERT_EQ(window->size(), 1u);
   EXPECT_EQ((*window)[0].user, "bob");
 
-  auto redeems = log_->query({.action = "redeem", .limit = 1});
+  // A list matches any of its values, and the lists and the rest all hold together.
+  auto either = log_->query({.users = {"alice", "bob"}, .institutions = {"nowhere", "100001"}});
+  ASSERT_TRUE(either);
+  EXPECT_EQ(either->size(), 3u);
+  auto none = log_->query({.users = {"alice"}, .clients = {"nobody"}});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+
+  auto redeems = log_->query({.actions = {"redeem"}, .limit = 1});
   ASSERT_EQ(redeems->size(), 1u);
   EXPECT_EQ((*redeems)[0].decision_id, "d400");
 }
