@@ -114,7 +114,9 @@ void write_source_states(SQLite::Database& db,
 }
 
 constexpr const char* kRevisionColumns =
-    "number, applied_at, sources, users, institutions, clusters, grants, summary, forced";
+    "number, applied_at, sources, users, institutions, clusters, grants, summary, forced, "
+    "applied_by, users_added, users_removed, users_changed, grants_added, grants_removed, "
+    "user_changes_kept";
 
 RevisionInfo read_revision(const SQLite::Statement& q) {
   RevisionInfo r;
@@ -127,7 +129,55 @@ RevisionInfo read_revision(const SQLite::Statement& q) {
   r.grants = static_cast<std::size_t>(q.getColumn(6).getInt64());
   r.summary = q.getColumn(7).getString();
   r.forced = q.getColumn(8).getInt() != 0;
+  r.applied_by = q.getColumn(9).getString();
+  if (!q.getColumn(10).isNull()) {
+    auto count = [&](int column) {
+      return static_cast<std::size_t>(q.getColumn(column).getInt64());
+    };
+    r.counts = RevisionCounts{count(10), count(11), count(12), count(13), count(14)};
+  }
+  r.user_changes_kept = q.getColumn(15).getInt() != 0;
   return r;
+}
+
+// The history's rows of revision `number`: each changing user and their lines, in order; and
+// the users' changes of revisions older than the newest kHistoryRevisions dropped.
+void write_user_changes(SQLite::Database& db, std::int64_t number,
+                        const std::vector<UserDiff>& users, std::int64_t keep_revisions) {
+  SQLite::Statement user(db,
+                         "INSERT INTO revision_changes (revision, position, user_id, username, "
+                         "change, grants_added, grants_removed) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement line(
+      db, "INSERT INTO revision_change_lines (revision, position, line, text) VALUES (?, ?, ?, ?)");
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    const UserDiff& u = users[i];
+    user.bind(1, number);
+    user.bind(2, static_cast<std::int64_t>(i));
+    user.bindNoCopy(3, u.user_id);
+    user.bindNoCopy(4, u.username);
+    user.bind(5, std::string(to_string(u.change)));
+    user.bind(6, static_cast<std::int64_t>(u.grants_added));
+    user.bind(7, static_cast<std::int64_t>(u.grants_removed));
+    user.exec();
+    user.reset();
+    std::int64_t n = 0;
+    for (const auto* lines : {&u.granted, &u.revoked, &u.updated}) {
+      for (const std::string& text : *lines) {
+        line.bind(1, number);
+        line.bind(2, static_cast<std::int64_t>(i));
+        line.bind(3, n++);
+        line.bindNoCopy(4, text);
+        line.exec();
+        line.reset();
+      }
+    }
+  }
+  const std::int64_t oldest_kept = number - keep_revisions + 1;
+  for (const char* table : {"revision_changes", "revision_change_lines"}) {
+    SQLite::Statement drop(db, fmt::format("DELETE FROM {} WHERE revision < ?", table));
+    drop.bind(1, oldest_kept);
+    drop.exec();
+  }
 }
 
 std::optional<RevisionInfo> read_current_info(SQLite::Database& db) {
@@ -316,9 +366,12 @@ Result<RevisionInfo> Store::Revision::commit(std::shared_ptr<const AccessModel> 
     info.grants = count_grants(model);
     info.summary = options.summary;
     info.forced = options.forced;
+    info.applied_by = options.applied_by;
+    info.counts = options.counts;
+    info.user_changes_kept = options.user_changes != nullptr;
 
     SQLite::Statement ins(db, fmt::format("INSERT INTO revisions ({}) VALUES "
-                                          "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                          "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                           kRevisionColumns));
     ins.bind(1, info.number);
     ins.bind(2, info.applied_at);
@@ -329,7 +382,17 @@ Result<RevisionInfo> Store::Revision::commit(std::shared_ptr<const AccessModel> 
     ins.bind(7, static_cast<std::int64_t>(info.grants));
     ins.bind(8, info.summary);
     ins.bind(9, info.forced ? 1 : 0);
+    ins.bind(10, info.applied_by);
+    ins.bind(11, static_cast<std::int64_t>(info.counts->users_added));
+    ins.bind(12, static_cast<std::int64_t>(info.counts->users_removed));
+    ins.bind(13, static_cast<std::int64_t>(info.counts->users_changed));
+    ins.bind(14, static_cast<std::int64_t>(info.counts->grants_added));
+    ins.bind(15, static_cast<std::int64_t>(info.counts->grants_removed));
+    ins.bind(16, info.user_changes_kept ? 1 : 0);
     ins.exec();
+    if (options.user_changes != nullptr) {
+      write_user_changes(db, info.number, *options.user_changes, kHistoryRevisions);
+    }
 
     writer_->finish(model);
     write_source_states(db, options.source_states);
@@ -420,6 +483,60 @@ Result<std::vector<RevisionInfo>> Store::revisions(std::size_t limit) {
     return out;
   } catch (const std::exception& e) {
     return std::unexpected(to_error("listing revisions", e));
+  }
+}
+
+Result<std::optional<RevisionInfo>> Store::revision(std::int64_t number) {
+  std::lock_guard lock(mutex_);
+  try {
+    SQLite::Statement q(*db_,
+                        fmt::format("SELECT {} FROM revisions WHERE number = ?", kRevisionColumns));
+    q.bind(1, number);
+    if (!q.executeStep()) return std::optional<RevisionInfo>();
+    return std::optional<RevisionInfo>(read_revision(q));
+  } catch (const std::exception& e) {
+    return std::unexpected(to_error("reading a revision", e));
+  }
+}
+
+Result<std::vector<UserDiff>> Store::revision_changes(std::int64_t number) {
+  std::lock_guard lock(mutex_);
+  try {
+    SQLite::Transaction txn(*db_);  // one read snapshot for both tables
+    std::vector<UserDiff> out;
+    SQLite::Statement users(*db_,
+                            "SELECT user_id, username, change, grants_added, grants_removed "
+                            "FROM revision_changes WHERE revision = ? ORDER BY position");
+    users.bind(1, number);
+    while (users.executeStep()) {
+      UserDiff u;
+      u.user_id = users.getColumn(0).getString();
+      u.username = users.getColumn(1).getString();
+      const std::string change = users.getColumn(2).getString();
+      u.change = change == "added"     ? UserDiff::Change::Added
+                 : change == "removed" ? UserDiff::Change::Removed
+                                       : UserDiff::Change::Changed;
+      u.grants_added = static_cast<std::size_t>(users.getColumn(3).getInt64());
+      u.grants_removed = static_cast<std::size_t>(users.getColumn(4).getInt64());
+      out.push_back(std::move(u));
+    }
+    SQLite::Statement lines(*db_,
+                            "SELECT position, text FROM revision_change_lines WHERE revision = ? "
+                            "ORDER BY position, line");
+    lines.bind(1, number);
+    while (lines.executeStep()) {
+      const auto position = static_cast<std::size_t>(lines.getColumn(0).getInt64());
+      if (position >= out.size()) throw std::runtime_error("a change line names no user");
+      std::string text = lines.getColumn(1).getString();
+      auto& to = text.starts_with('+')   ? out[position].granted
+                 : text.starts_with('-') ? out[position].revoked
+                                         : out[position].updated;
+      to.push_back(std::move(text));
+    }
+    txn.commit();
+    return out;
+  } catch (const std::exception& e) {
+    return std::unexpected(to_error("reading a revision's changes", e));
   }
 }
 
@@ -518,17 +635,34 @@ Result<void> Store::checkpoint() {
   }
 }
 
-Result<void> Store::record_sync_success(std::int64_t at) {
+Result<void> Store::record_sync_success(std::int64_t at, std::optional<std::size_t> entries_read) {
   std::lock_guard lock(mutex_);
   try {
     SQLite::Statement q(*db_,
-                        "INSERT INTO sync_status (id, last_success) VALUES (1, ?) "
-                        "ON CONFLICT (id) DO UPDATE SET last_success = excluded.last_success");
+                        "INSERT INTO sync_status (id, last_success, entries_read) VALUES (1, ?, ?) "
+                        "ON CONFLICT (id) DO UPDATE SET last_success = excluded.last_success, "
+                        "entries_read = coalesce(excluded.entries_read, entries_read)");
     q.bind(1, at);
+    if (entries_read) {
+      q.bind(2, static_cast<std::int64_t>(*entries_read));
+    } else {
+      q.bind(2);
+    }
     q.exec();
     return {};
   } catch (const std::exception& e) {
     return std::unexpected(to_error("recording a sync success", e));
+  }
+}
+
+Result<std::optional<std::size_t>> Store::last_entries_read() {
+  std::lock_guard lock(mutex_);
+  try {
+    SQLite::Statement q(*db_, "SELECT entries_read FROM sync_status WHERE id = 1");
+    if (!q.executeStep() || q.getColumn(0).isNull()) return std::optional<std::size_t>();
+    return std::optional<std::size_t>(static_cast<std::size_t>(q.getColumn(0).getInt64()));
+  } catch (const std::exception& e) {
+    return std::unexpected(to_error("reading the last pass's entry count", e));
   }
 }
 

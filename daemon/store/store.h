@@ -15,6 +15,7 @@
 #include "daemon/store/store_schema.h"
 #include "mapping/access_model.h"
 #include "mapping/manual_association.h"
+#include "mapping/model_diff.h"
 
 namespace SQLite {
 class Database;
@@ -27,13 +28,23 @@ class GrantSetIds;
 class ProvenanceIds;
 class ModelDeltaWriter;
 
+// What a revision changed against the one before it (ModelDiff's counts).
+struct RevisionCounts {
+  std::size_t users_added = 0, users_removed = 0, users_changed = 0;
+  std::size_t grants_added = 0, grants_removed = 0;
+  bool operator==(const RevisionCounts&) const = default;
+};
+
 struct RevisionInfo {
   std::int64_t number = 0;
   std::int64_t applied_at = 0;  // unix seconds
   std::string sources;          // comma-separated source names that contributed
   std::size_t users = 0, institutions = 0, clusters = 0, grants = 0;
-  std::string summary;  // ModelDiff::summary() against the previous revision
-  bool forced = false;  // applied with an operator's override of the safety checks
+  std::string summary;                   // ModelDiff::summary() against the previous revision
+  bool forced = false;                   // applied with an operator's override of the safety checks
+  std::string applied_by;                // "trustgated", or "trustgatectl:<operator>"
+  std::optional<RevisionCounts> counts;  // nullopt: a revision from before the history
+  bool user_changes_kept = false;        // revision_changes() holds every changing user
 };
 
 struct StoredRevision {
@@ -45,6 +56,11 @@ struct ApplyOptions {
   std::string sources;
   std::string summary;
   bool forced = false;
+  std::string applied_by = "trustgated";
+  RevisionCounts counts;
+  // Each changing user with their lines, for the history; kept when given (the caller gives
+  // them when few users changed: see Store::kHistoryRevisions for how long).
+  const std::vector<UserDiff>* user_changes = nullptr;
   // Per-source resume state written in the same transaction (source name -> state).
   std::vector<std::pair<std::string, std::string>> source_states;
 };
@@ -115,6 +131,15 @@ class Store {
   Result<std::optional<StoredRevision>> load_current();
   Result<std::optional<RevisionInfo>> current_info();
   Result<std::vector<RevisionInfo>> revisions(std::size_t limit);
+  // One revision, or nullopt when there is no such revision.
+  Result<std::optional<RevisionInfo>> revision(std::int64_t number);
+  // The users a revision changed, in user id order, with their lines, when it kept them
+  // (RevisionInfo::user_changes_kept); empty otherwise.
+  Result<std::vector<UserDiff>> revision_changes(std::int64_t number);
+  // The users' changes are kept for this many of the newest revisions (older ones keep their
+  // counts and summary): at most a few hundred KB each, since only revisions that change few
+  // users keep them.
+  static constexpr std::int64_t kHistoryRevisions = 10'000;
 
   Result<void> add_manual(const ManualAssociation& a);  // idempotent
   // true when a matching manual association existed and was removed.
@@ -127,8 +152,10 @@ class Store {
   // reports is consistent in itself, so it may be saved later than the revision it led to.
   Result<void> save_source_states(const std::vector<std::pair<std::string, std::string>>& states);
 
-  // Last successful sync (even one that changed nothing): the API's data_as_of.
-  Result<void> record_sync_success(std::int64_t at);
+  // Last successful sync (even one that changed nothing): the API's data_as_of; and how many
+  // entries it read, the next pass's expected total (last_entries_read).
+  Result<void> record_sync_success(std::int64_t at, std::optional<std::size_t> entries_read = {});
+  Result<std::optional<std::size_t>> last_entries_read();
 
   // Copies what the write-ahead log holds into the database file, as far as no reader needs
   // the log (SQLite's PASSIVE checkpoint). The store's own commits leave this to its caller

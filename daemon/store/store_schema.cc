@@ -259,6 +259,40 @@ CREATE VIEW user_associations AS
   FROM users u JOIN grant_set_associations a ON a.set_id = u.grant_set;
 )sql";
 
+// Version 5: the history. Who applied each revision ('trustgated', or 'trustgatectl:<operator>'
+// for `sync --once`), what it changed in counts (NULL for the revisions before this version,
+// whose summary text says it), and, when few users changed, each of them with their lines
+// (revision_changes, one row per user, and revision_change_lines, one per line in order).
+// And how many entries the last successful pass read: the next pass's expected total, for its
+// progress.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE sync_status ADD COLUMN entries_read INTEGER;
+ALTER TABLE revisions ADD COLUMN applied_by TEXT NOT NULL DEFAULT 'trustgated';
+ALTER TABLE revisions ADD COLUMN users_added INTEGER;
+ALTER TABLE revisions ADD COLUMN users_removed INTEGER;
+ALTER TABLE revisions ADD COLUMN users_changed INTEGER;
+ALTER TABLE revisions ADD COLUMN grants_added INTEGER;
+ALTER TABLE revisions ADD COLUMN grants_removed INTEGER;
+ALTER TABLE revisions ADD COLUMN user_changes_kept INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE revision_changes (
+  revision       INTEGER NOT NULL,
+  position       INTEGER NOT NULL,
+  user_id        TEXT    NOT NULL,
+  username       TEXT    NOT NULL,
+  change         TEXT    NOT NULL,
+  grants_added   INTEGER NOT NULL,
+  grants_removed INTEGER NOT NULL,
+  PRIMARY KEY (revision, position)
+) WITHOUT ROWID;
+CREATE TABLE revision_change_lines (
+  revision INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  line     INTEGER NOT NULL,
+  text     TEXT    NOT NULL,
+  PRIMARY KEY (revision, position, line)
+) WITHOUT ROWID;
+)sql";
+
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
 }  // namespace
@@ -269,6 +303,7 @@ const std::vector<Migration>& migrations() {
       {2, "grants name a shared provenance row", kV2},
       {3, "grant tables without a foreign key to users", kV3},
       {4, "users name a shared set of grants", kV4},
+      {5, "the history: who applied a revision, its counts and its users' changes", kV5},
   };
   return kMigrations;
 }

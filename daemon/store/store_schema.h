@@ -17,7 +17,7 @@ namespace trustgate::store_schema {
 inline constexpr std::int32_t kApplicationId = 0x54475354;
 
 // The version this build writes and reads: the last migration's.
-inline constexpr int kVersion = 4;
+inline constexpr int kVersion = 5;
 
 struct Migration {
   int version;               // the schema version after this migration

@@ -225,8 +225,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   outcome.warnings = std::move(mapped.warnings);
   warn_identity_collisions(mapped.model, snapshots, outcome);
   outcome.cycles = std::move(mapped.cycles);
-  outcome.diff = diff_models(current, mapped.model,
-                             request.user_lines ? DiffDetail::UserLines : DiffDetail::CountsOnly);
+  outcome.diff = diff_models(current, mapped.model, DiffDetail::UserLines, request.max_user_lines);
   const auto mapped_done = std::chrono::steady_clock::now();
   outcome.timings.read = read_done - started;
   outcome.timings.map = mapped_done - read_done;
@@ -244,7 +243,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   if (!first && outcome.diff.empty()) {
     stream.abandon();
     outcome.kind = SyncOutcome::Kind::Unchanged;
-    if (auto r = store_.record_sync_success(unix_seconds(clock_.now())); !r)
+    if (auto r = store_.record_sync_success(unix_seconds(clock_.now()), outcome.entries_read); !r)
       return std::unexpected(r.error());
     return outcome;
   }
@@ -264,8 +263,15 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   }
   // The entries are mapped: free them (a full sync's peak memory), beside the apply.
   const std::jthread releasing = release_in_background(std::move(snapshots));
-  options.summary = outcome.diff.summary();
+  const ModelDiff& diff = outcome.diff;
+  options.summary = diff.summary();
   options.forced = !outcome.refusals.empty();
+  options.applied_by = request.applied_by;
+  options.counts = {diff.users_added, diff.users_removed, diff.users_changed, diff.grants_added,
+                    diff.grants_removed};
+  if (!diff.user_lines_dropped && diff.users.size() <= kHistoryUserLines) {
+    options.user_changes = &diff.users;
+  }
   // The first revision carries the sources' resume state; later ones leave it to
   // save_resume_state() (a large directory's state is tens of MB: not on the hot path).
   if (!state_saved_) options.source_states = resume_states(outcome);
@@ -273,7 +279,7 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   auto next = std::make_shared<const AccessModel>(std::move(mapped.model));
   auto applied = stream.apply(mapped.streamed, next, options);
   if (!applied) return std::unexpected(applied.error());
-  if (auto r = store_.record_sync_success(unix_seconds(clock_.now())); !r)
+  if (auto r = store_.record_sync_success(unix_seconds(clock_.now()), outcome.entries_read); !r)
     return std::unexpected(r.error());
   outcome.kind = SyncOutcome::Kind::Applied;
   outcome.timings.apply = std::chrono::steady_clock::now() - apply_started;

@@ -4,6 +4,7 @@
 // revision keeps serving.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,10 +25,16 @@ struct SyncRequest {
   bool apply = true;                // false: a plan (dry run)
   bool allow_mass_removal = false;  // operator override of the safety checks
   ProgressFn progress;              // entries read so far, over all sources
-  // The diff lists each changing user with its lines (what `plan` and `sync --once` print);
-  // false: its counts only (the daemon's loop logs the summary).
-  bool user_lines = true;
+  // The diff lists each changing user with its lines (what `plan` and `sync --once` print) as
+  // long as at most this many change; beyond, its counts only (ModelDiff::user_lines_dropped).
+  // The daemon's loop asks for kHistoryUserLines: it keeps them for the history, no more.
+  std::size_t max_user_lines = SIZE_MAX;
+  std::string applied_by = "trustgated";  // for the history: the daemon, or an operator
 };
+
+// A revision that changes at most this many users keeps each of them with their lines in the
+// store's history (trustgatectl show); a larger one keeps its counts.
+inline constexpr std::size_t kHistoryUserLines = 1000;
 
 struct SyncOutcome {
   enum class Kind {

@@ -90,6 +90,57 @@ TEST_F(SyncEngineTest, FirstPassAppliesThenAnUnchangedDirectoryWritesNothing) {
   EXPECT_TRUE(store_->last_sync_success().value().has_value());
 }
 
+// The history: who applied each revision, its counts, and its users' changes with their lines
+// when at most kHistoryUserLines users changed (read back as the diff gave them); a larger
+// revision keeps its counts only, and so does a pass that asked for fewer lines.
+TEST_F(SyncEngineTest, ARevisionKeepsWhoAppliedItAndItsUsersChangesWhenFew) {
+  FakeSource source("ldap", directory("ldap", static_cast<int>(kHistoryUserLines) + 1));
+  auto e = engine({&source});
+  auto first = e.run({.max_user_lines = kHistoryUserLines, .applied_by = "trustgatectl:ann"});
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->kind, SyncOutcome::Kind::Applied);
+  const RevisionInfo one = store_->revision(1).value().value();
+  EXPECT_EQ(one.applied_by, "trustgatectl:ann");
+  ASSERT_TRUE(one.counts.has_value());
+  EXPECT_EQ(one.counts->users_added, kHistoryUserLines + 1);
+  EXPECT_EQ(one.counts->grants_added, 2 * (kHistoryUserLines + 1));
+  EXPECT_FALSE(one.user_changes_kept) << "more users changed than the history keeps";
+  EXPECT_TRUE(store_->revision_changes(1).value().empty());
+
+  source.remove_member("gid-Staff", user_dn("u7"));
+  source.add_user(make_user("newcomer"));
+  auto second = e.run({.max_user_lines = kHistoryUserLines});
+  ASSERT_TRUE(second) << second.error().message;
+  ASSERT_EQ(second->kind, SyncOutcome::Kind::Applied);
+  const RevisionInfo two = store_->revision(2).value().value();
+  EXPECT_EQ(two.applied_by, "trustgated");
+  EXPECT_EQ(two.counts, (RevisionCounts{1, 0, 1, 0, 1}));
+  EXPECT_EQ(two.summary, second->diff.summary());
+  ASSERT_TRUE(two.user_changes_kept);
+  const std::vector<UserDiff> kept = store_->revision_changes(2).value();
+  ASSERT_EQ(kept.size(), second->diff.users.size());
+  ASSERT_EQ(kept.size(), 2u);
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_EQ(kept[i].user_id, second->diff.users[i].user_id);
+    EXPECT_EQ(kept[i].username, second->diff.users[i].username);
+    EXPECT_EQ(kept[i].change, second->diff.users[i].change);
+    EXPECT_EQ(kept[i].granted, second->diff.users[i].granted);
+    EXPECT_EQ(kept[i].revoked, second->diff.users[i].revoked);
+    EXPECT_EQ(kept[i].updated, second->diff.users[i].updated);
+    EXPECT_EQ(kept[i].grants_removed, second->diff.users[i].grants_removed);
+  }
+  EXPECT_EQ(kept[1].username, "u7");
+  EXPECT_EQ(kept[1].revoked.size(), 1u);
+  EXPECT_EQ(kept[0].change, UserDiff::Change::Added);
+
+  source.remove_member("gid-Staff", user_dn("u8"));
+  auto third = e.run({.max_user_lines = 0});  // no lines asked for: none kept
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_FALSE(store_->revision(3).value().value().user_changes_kept);
+  EXPECT_EQ(store_->revision(3).value().value().counts, (RevisionCounts{0, 0, 1, 0, 1}));
+  EXPECT_FALSE(store_->revision(4).value().has_value());
+}
+
 TEST_F(SyncEngineTest, TwoGroupsWithOneDnAreCountedAndWarnedAsACollision) {
   auto dir = directory("ldap", 2);
   auto twin = dir.groups[0];  // Staff again, with another id and the DN in another case

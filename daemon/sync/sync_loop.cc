@@ -139,7 +139,7 @@ void SyncLoop::pass() {
     status_.last_attempt_at = unix_seconds(clock_.now());
   }
   SyncRequest request;
-  request.user_lines = false;  // the loop logs the diff's summary, not its users
+  request.max_user_lines = kHistoryUserLines;  // for the history; the loop logs the summary
   request.progress = [this](std::size_t n) {
     std::size_t before;
     {

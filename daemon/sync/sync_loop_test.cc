@@ -91,7 +91,9 @@ TEST_F(SyncLoopTest, AReconcileRunsWhenDueWithoutWaitingForTheSyncInterval) {
 
 // The loop logs the diff's summary only: it asks the engine for counts, not for user lines (a
 // first sync of 100k users spent 0.2-0.3 s describing every user).
-TEST_F(SyncLoopTest, TheLoopCountsTheDiffWithoutListingUsers) {
+// The loop asks for the users' lines up to the history's limit (kHistoryUserLines; beyond it
+// the diff only counts, see SyncEngineTest) and the revision keeps them.
+TEST_F(SyncLoopTest, TheLoopListsAFewChangingUsersForTheHistory) {
   FakeSource source("fake", snapshot("fake", {make_user("a"), make_user("b")},
                                      {make_group("Staff", {user_dn("a"), user_dn("b")})}));
   SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
@@ -107,10 +109,13 @@ TEST_F(SyncLoopTest, TheLoopCountsTheDiffWithoutListingUsers) {
     std::lock_guard lock(mutex);
     return !seen.empty();
   }));
+  loop.stop();  // before taking `mutex`: a pass in flight would wait for it
   std::lock_guard lock(mutex);
   EXPECT_EQ(seen[0].first,
             "users +2 -0 ~0, grants +2 -0, institutions +5 -0, clusters ~1, roles ~2");
-  EXPECT_EQ(seen[0].second, 0u);
+  EXPECT_EQ(seen[0].second, 2u);
+  EXPECT_TRUE(store_->revision(1).value().value().user_changes_kept);
+  EXPECT_EQ(store_->revision_changes(1).value().size(), 2u);
 }
 
 // The database file holds every page of the store: nothing waits in the write-ahead log.
