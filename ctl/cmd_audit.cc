@@ -1,34 +1,59 @@
-// audit: the handoff and association audit trail, filtered.
+// audit: the handoff and association audit trail, filtered: by user (username or id, also
+//   the events of a user no longer in the directory, by the id or name they were asked by), by
+//   school (handoffs to it and association changes with it), by API client or operator. Users
+//   are shown by username when the current revision knows them.
 // audit verify: walks the audit hash chain (audit_log.h) from its checkpoint to the last row.
 //   Exit 0 and the row count when it verifies; 1 and the first broken link (row id, what
 //   differs) when not; 3 when it cannot be checked (no database, a checkpoint but no key).
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
-#include <ctime>
 #include <filesystem>
 
+#include "ctl/change_audit.h"
 #include "ctl/commands.h"
 #include "ctl/model_loader.h"
 #include "ctl/table.h"
+#include "ctl/time_text.h"
 #include "daemon/handoff/audit_log.h"
-#include "daemon/handoff/db_access.h"
 #include "daemon/handoff/handoff_db.h"
 
 namespace trustgate::ctl {
 namespace {
-// The audit log of the handoff database beside the store; the database stays open with it.
-struct OpenedLog {
-  std::unique_ptr<FileDb> db;
-  std::unique_ptr<AuditLog> log;
-};
 
-OrExit<OpenedLog> open_log(const Context& ctx, const std::string& path, AuditOptions options) {
-  auto db = FileDb::open(path);
-  if (!db) return exit_with(ctx.fail(kExitUnavailable, db.error().message));
-  auto log = AuditLog::open(**db, ctx.clock, options);
-  if (!log) return exit_with(ctx.fail(kExitUnavailable, log.error().message));
-  return OpenedLog{std::move(*db), std::move(*log)};
+// The current revision's model for names, or an empty one (no revision yet, no store).
+std::shared_ptr<const AccessModel> current_model(const Context& ctx, const Config& config) {
+  std::error_code ec;
+  if (!std::filesystem::exists(config.database, ec)) return std::make_shared<const AccessModel>();
+  auto store = Store::open(config.database, ctx.clock);
+  if (!store) return std::make_shared<const AccessModel>();
+  auto model = (*store)->current_model();
+  if (!model || !*model) return std::make_shared<const AccessModel>();
+  return *model;
+}
+
+// The audit filter for the arguments, or the exit code after saying why not.
+OrExit<AuditQuery> query_of(const Context& ctx, const AuditArgs& args, const AccessModel& model) {
+  AuditQuery q = args.query;
+  if (args.user) {
+    const UserKey key = parse_user_key(*args.user);
+    const UserLookup found = model.lookup(key);
+    if (found.status == UserLookup::Status::Ambiguous) {
+      named_user(ctx, found, *args.user);  // says so
+      return exit_with(kExitNo);
+    }
+    // Rows name a user by stable id, or by what the caller asked for when nobody had it.
+    q.users = {key.value, *args.user};
+    if (found.user != nullptr) q.users.push_back(found.user->id);
+  }
+  if (args.institution) q.institutions = {*args.institution, "institution:" + *args.institution};
+  if (args.by) q.clients = {*args.by, "trustgatectl:" + *args.by};
+  return q;
+}
+
+std::string username_of(const AccessModel& model, const std::string& user) {
+  const User* u = model.find_user_by_id(user);
+  return u != nullptr ? u->username : "";
 }
 
 }  // namespace
@@ -45,7 +70,7 @@ int cmd_audit_verify(Context& ctx) {
   if (!key) return ctx.fail(kExitUnavailable, key.error().message);
   AuditOptions options;
   options.checkpoint_key = key->value_or("");
-  auto opened = open_log(ctx, path, options);
+  auto opened = open_audit_log(ctx, *config, options);
   if (!opened) return opened.error();
   auto report = opened->log->verify();
   if (!report) return ctx.fail(kExitUnavailable, report.error().message);
@@ -70,12 +95,15 @@ int cmd_audit_verify(Context& ctx) {
   return report->ok() ? kExitOk : kExitNo;
 }
 
-int cmd_audit(Context& ctx, const AuditQuery& q) {
+int cmd_audit(Context& ctx, const AuditArgs& args) {
   auto config = ctx.load();
   if (!config) return config.error();
-  auto opened = open_log(ctx, handoff_db_path(config->database), AuditOptions{});
+  const auto model = current_model(ctx, *config);
+  auto query = query_of(ctx, args, *model);
+  if (!query) return query.error();
+  auto opened = open_audit_log(ctx, *config);
   if (!opened) return opened.error();
-  auto events = opened->log->query(q);
+  auto events = opened->log->query(*query);
   if (!events) return ctx.fail(kExitUnavailable, events.error().message);
   if (ctx.json) {
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
@@ -86,6 +114,9 @@ int cmd_audit(Context& ctx, const AuditQuery& q) {
       o->set("action", e.action);
       o->set("client", e.client);
       o->set("user", e.user);
+      if (const std::string name = username_of(*model, e.user); !name.empty()) {
+        o->set("username", name);
+      }
       o->set("institution", e.institution);
       o->set("decision", e.allowed ? "allow" : "deny");
       o->set("reason", e.reason);
@@ -94,14 +125,12 @@ int cmd_audit(Context& ctx, const AuditQuery& q) {
     print_json(ctx, arr);
     return kExitOk;
   }
-  Table t({"TIME (UTC)", "ACTION", "CLIENT", "USER", "INSTITUTION", "DECISION", "REASON",
-           "DECISION ID"});
+  Table t(
+      {"TIME (UTC)", "ACTION", "BY", "USER", "INSTITUTION", "DECISION", "REASON", "DECISION ID"});
   for (const auto& e : *events) {
-    std::time_t tt = e.at;
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::gmtime(&tt));
-    t.add({buf, e.action, e.client, e.user, e.institution, e.allowed ? "allow" : "deny", e.reason,
-           e.decision_id});
+    const std::string name = username_of(*model, e.user);
+    t.add({utc_time(e.at), e.action, e.client, name.empty() ? e.user : name, e.institution,
+           e.allowed ? "allow" : "deny", e.reason, e.decision_id});
   }
   t.print(ctx.out);
   return kExitOk;

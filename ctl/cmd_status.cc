@@ -11,17 +11,12 @@
 #include <ctime>
 
 #include "ctl/commands.h"
+#include "ctl/time_text.h"
 #include "daemon/config/http_listen.h"
 
 namespace trustgate::ctl {
 namespace {
-std::string when(std::int64_t t) {
-  if (t == 0) return "never";
-  std::time_t tt = t;
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&tt));
-  return buf;
-}
+std::string when(std::int64_t t) { return t == 0 ? "never" : utc_time(t) + " UTC"; }
 // The running daemon's /healthz (sync progress, degraded or not), when it listens on plain
 // HTTP; nullptr when it does not answer within a second.
 Poco::JSON::Object::Ptr daemon_health(const Config& config) {

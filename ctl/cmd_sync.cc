@@ -25,6 +25,7 @@ int run_pass(Context& ctx, bool apply, bool allow_mass_removal) {
   SyncRequest request;
   request.apply = apply;
   request.allow_mass_removal = allow_mass_removal;
+  request.applied_by = ctx.operator_id();
   if (!ctx.json) {
     request.progress = [&ctx](std::size_t n) {
       if (n % 10000 == 0) ctx.err << "  ... " << n << " entries read\n";

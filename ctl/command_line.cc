@@ -70,6 +70,7 @@ class CommandLine {
   void add_read_verbs();
   void add_association_verbs();
   void add_audit_verbs();
+  void add_history_verbs();
   void add_association_target(CLI::App* verb, AssociationArgs& args);
   int refuse(const CLI::ParseError& e);
 
@@ -80,7 +81,9 @@ class CommandLine {
   ExplainArgs explain_;
   InstitutionsArgs institutions_;
   AssociationArgs associate_, dissociate_;
-  AuditQuery audit_;
+  AuditArgs audit_;
+  HistoryArgs history_;
+  ShowArgs show_;
   std::vector<CLI::Option*> audit_filters_;
 };
 
@@ -102,6 +105,7 @@ CommandLine::CommandLine(Context& ctx) : ctx_(ctx) {
   add_read_verbs();
   add_association_verbs();
   add_audit_verbs();
+  add_history_verbs();
 }
 
 CLI::App* CommandLine::add_verb(CLI::App& parent, const char* name, const char* about,
@@ -188,26 +192,51 @@ void CommandLine::add_audit_verbs() {
     return cmd_audit_verify(ctx_);
   });
   audit_filters_ = {
-      audit->add_option("--user", audit_.user, "a user's events")->type_name("USER"),
-      audit->add_option("--institution", audit_.institution, "an institution's events")
+      audit->add_option("--user", audit_.user, "a user's events (username or id:<stable id>)")
+          ->type_name("USER"),
+      audit
+          ->add_option("--institution", audit_.institution,
+                       "a school's events: handoffs to it and associations with it")
           ->type_name("ID"),
-      audit->add_option("--action", audit_.action, "one action (issue, redeem, ...)"),
+      audit->add_option("--by", audit_.by, "what an API client or an operator (login) did")
+          ->type_name("CLIENT|OPERATOR"),
       audit
           ->add_option_function<std::string>(
-              "--decision", [this](const std::string& d) { audit_.allowed = d == "allow"; },
+              "--action", [this](const std::string& a) { audit_.query.actions = {a}; },
+              "one action (issue, redeem, associate, dissociate)")
+          ->type_name("ACTION"),
+      audit
+          ->add_option_function<std::string>(
+              "--decision", [this](const std::string& d) { audit_.query.allowed = d == "allow"; },
               "allow or deny")
           ->check(CLI::IsMember({"allow", "deny"})),
-      audit->add_option("--since", audit_.since, "from (unix seconds)")
+      audit->add_option("--since", audit_.query.since, "from (unix seconds)")
           ->type_name("UNIX")
           ->check(whole_number("unix seconds")),
-      audit->add_option("--until", audit_.until, "until (unix seconds)")
+      audit->add_option("--until", audit_.query.until, "until (unix seconds)")
           ->type_name("UNIX")
           ->check(whole_number("unix seconds")),
-      audit->add_option("--limit", audit_.limit, "at most N events")
+      audit->add_option("--limit", audit_.query.limit, "at most N events")
           ->type_name("N")
           ->capture_default_str()
           ->check(whole_number("a count")),
   };
+}
+
+void CommandLine::add_history_verbs() {
+  CLI::App* history = add_verb(
+      app_, "history",
+      "Revisions and manual changes, newest first: when, who (sync or operator), what changed.",
+      [this] { return cmd_history(ctx_, history_); });
+  history->add_option("--limit", history_.limit, "at most N entries")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(whole_number("a count"));
+  CLI::App* show = add_verb(app_, "show", "One revision: its counts and its changes user by user.",
+                            [this] { return cmd_show(ctx_, show_); });
+  show->add_option("REVISION", show_.revision, "a revision number (see 'history')")
+      ->required()
+      ->check(whole_number("a revision number"));
 }
 
 int CommandLine::run(int argc, const char* const* argv) {

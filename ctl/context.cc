@@ -1,5 +1,9 @@
 #include "ctl/context.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 namespace trustgate::ctl {
 
 OrExit<Config> Context::load() const {
@@ -16,6 +20,13 @@ OrExit<std::unique_ptr<Store>> Context::open_store(const Config& config) const {
   auto store = Store::open(config.database, clock);
   if (!store) return exit_with(fail(kExitUnavailable, store.error().message));
   return std::move(*store);
+}
+
+std::string Context::operator_id() const {
+  const char* user = std::getenv("SUDO_USER");
+  if (user == nullptr || *user == '\0') user = std::getenv("USER");
+  return std::string("trustgatectl:") +
+         (user != nullptr && *user != '\0' ? user : std::to_string(getuid()));
 }
 
 int Context::fail(int code, std::string_view message) const {

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/random.h"
 #include "ctl/exit_codes.h"
 #include "daemon/config/config_loader.h"
 #include "daemon/store/store.h"
@@ -20,6 +21,11 @@ struct Context {
   std::ostream& out = std::cout;
   std::ostream& err = std::cerr;
   SystemClock clock;
+  mutable SecureRandom random;  // decision ids of the audit rows trustgatectl writes
+
+  // Who is running trustgatectl, for the history and the audit trail:
+  // "trustgatectl:<login>" ($SUDO_USER, else $USER, else the uid).
+  std::string operator_id() const;
 
   // Loads and validates the config; prints every issue and gives kExitUsage on failure.
   OrExit<Config> load() const;

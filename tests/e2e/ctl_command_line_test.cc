@@ -33,6 +33,8 @@ const std::vector<Args>& every_verb() {
       {"dissociate", "carol", "--institution=100002"},
       {"audit"},
       {"audit", "verify"},
+      {"history"},
+      {"show", "1"},
   };
   return verbs;
 }
@@ -225,7 +227,9 @@ TEST(CtlExitCodeTest, ZeroForDoneAndAllowed) {
                                             {"institutions", "--user", "alice"},
                                             {"clusters"},
                                             {"audit"},
-                                            {"audit", "verify"}}) {
+                                            {"audit", "verify"},
+                                            {"history"},
+                                            {"show", "1"}}) {
     auto r = f.ctl(args);
     EXPECT_EQ(r.exit_code, 0) << args.back() << ": " << r.err;
   }
@@ -251,6 +255,7 @@ TEST(CtlExitCodeTest, OneForDeniedOrNotFound) {
   EXPECT_EQ(f.ctl({"institutions", "--user=nobody"}).exit_code, 1);
   EXPECT_EQ(f.ctl({"associate", "carol", "--institution=999999"}).exit_code, 1);
   EXPECT_EQ(f.ctl({"dissociate", "alice", "--institution=100001"}).exit_code, 1);
+  EXPECT_EQ(f.ctl({"show", "99"}).exit_code, 1);
 }
 
 // Issue 22: a config error exited 2 from one verb and 3 from another.

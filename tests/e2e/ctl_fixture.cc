@@ -19,10 +19,11 @@ CtlFixture::~CtlFixture() {
   fs::remove_all(dir_, ec);
 }
 
-CommandResult CtlFixture::ctl(const std::vector<std::string>& args) const {
+CommandResult CtlFixture::ctl(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env) const {
   std::vector<std::string> argv{TRUSTGATECTL_BIN, "--config", config().string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_command(argv);
+  return run_command(argv, env);
 }
 
 void CtlFixture::write_ldif(const std::string& ldif) const {

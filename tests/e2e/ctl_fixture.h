@@ -1,6 +1,7 @@
 #pragma once
 // A small LA directory and config in a temp folder, for driving the real trustgatectl.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,9 @@ class CtlFixture {
   CtlFixture();
   ~CtlFixture();
 
-  // trustgatectl --config <this config> ARGS...
-  CommandResult ctl(const std::vector<std::string>& args) const;
+  // trustgatectl --config <this config> ARGS..., with `env` added to the environment.
+  CommandResult ctl(const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env = {}) const;
   void write_ldif(const std::string& ldif) const;
   // The base config plus `extra_toml`; at most `max_grant_removals` grants may go per sync.
   void write_config(const std::string& extra_toml = "", int max_grant_removals = 500) const;
