@@ -70,6 +70,7 @@ class CommandLine {
   void add_read_verbs();
   void add_association_verbs();
   void add_audit_verbs();
+  void add_test_connection_verbs();
   void add_association_target(CLI::App* verb, AssociationArgs& args);
   int refuse(const CLI::ParseError& e);
 
@@ -81,6 +82,7 @@ class CommandLine {
   InstitutionsArgs institutions_;
   AssociationArgs associate_, dissociate_;
   AuditQuery audit_;
+  TestConnectionArgs test_connection_;
   std::vector<CLI::Option*> audit_filters_;
 };
 
@@ -102,6 +104,7 @@ CommandLine::CommandLine(Context& ctx) : ctx_(ctx) {
   add_read_verbs();
   add_association_verbs();
   add_audit_verbs();
+  add_test_connection_verbs();
 }
 
 CLI::App* CommandLine::add_verb(CLI::App& parent, const char* name, const char* about,
@@ -208,6 +211,14 @@ void CommandLine::add_audit_verbs() {
           ->capture_default_str()
           ->check(whole_number("a count")),
   };
+}
+
+void CommandLine::add_test_connection_verbs() {
+  add_verb(app_, "test-connection",
+           "Test each directory source step by step: DNS, TCP, TLS, bind, base, counts, controls.",
+           [this] { return cmd_test_connection(ctx_, test_connection_); })
+      ->add_option("SOURCE", test_connection_.source,
+                   "a configured source's name (default: every source)");
 }
 
 int CommandLine::run(int argc, const char* const* argv) {

@@ -32,6 +32,11 @@ struct AssociationArgs {
   std::optional<std::string> by;  // associate only; default: the invoking user
 };
 
+// test-connection: one source by name, else every configured source.
+struct TestConnectionArgs {
+  std::optional<std::string> source;
+};
+
 int cmd_check_config(Context&);
 int cmd_plan(Context&);
 int cmd_sync(Context&, const SyncArgs&);
@@ -44,5 +49,6 @@ int cmd_associate(Context&, const AssociationArgs&);
 int cmd_dissociate(Context&, const AssociationArgs&);
 int cmd_audit(Context&, const AuditQuery&);
 int cmd_audit_verify(Context&);
+int cmd_test_connection(Context&, const TestConnectionArgs&);
 
 }  // namespace trustgate::ctl
