@@ -56,6 +56,7 @@ struct SourceSetup {
   std::string password = kReaderPassword;
   std::string users_base = kPeople;
   std::string groups_base = kGroups;
+  bool sasl_external = false;  // instead of bind_dn and the password
 };
 
 struct CtlRun {
@@ -114,13 +115,17 @@ class TestConnectionTest : public ::testing::Test {
     std::string text = testing::daemon_sections(
         {dir_ / "trustgate.db", "info", 3600, 50, 500, 1.0, testing::free_loopback_port()});
     for (const auto& s : sources) {
-      const fs::path pw = dir_ / (s.name + ".password");
-      testing::write_file(pw, s.password + "\n", /*secret=*/true);
       text += "[[source]]\nname = " + testing::toml_quoted(s.name) +
               "\ntype = \"ldap\"\nurl = " + testing::toml_quoted(s.url) +
-              "\nstart_tls = " + (s.start_tls ? "true" : "false") +
-              "\ntimeout = 5\nbind_dn = " + testing::toml_quoted(s.bind_dn) +
-              "\nbind_password_file = " + testing::toml_quoted(pw.string()) + "\n";
+              "\nstart_tls = " + (s.start_tls ? "true" : "false") + "\ntimeout = 5\n";
+      if (s.sasl_external) {
+        text += "sasl_external = true\n";
+      } else {
+        const fs::path pw = dir_ / (s.name + ".password");
+        testing::write_file(pw, s.password + "\n", /*secret=*/true);
+        text += "bind_dn = " + testing::toml_quoted(s.bind_dn) +
+                "\nbind_password_file = " + testing::toml_quoted(pw.string()) + "\n";
+      }
       if (!s.ca_file.empty()) text += "ca_file = " + testing::toml_quoted(s.ca_file) + "\n";
       text += "[source.users]\nbase = " + testing::toml_quoted(s.users_base) +
               "\n[source.groups]\nbase = " + testing::toml_quoted(s.groups_base) + "\n\n";
@@ -209,6 +214,34 @@ TEST_F(TestConnectionTest, LdapsWithTheRightCaPasses) {
   const CtlRun run = test_connection({});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(run.step("tls")->getObject("facts")->getValue<std::string>("mode"), "ldaps");
+}
+
+TEST_F(TestConnectionTest, LdapiWithSaslExternalChecksTheSocketAndNeedsNoTls) {
+  SourceSetup s;
+  s.url = slapd_->ldapi_url();
+  s.sasl_external = true;
+  write_config({s});
+  const CtlRun run = test_connection({});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.step_names(), (std::vector<std::string>{"socket", "connect", "bind", "base",
+                                                        "users", "groups", "controls"}));
+  EXPECT_NE(run.detail("connect").find("ldapi:// is a local socket"), std::string::npos);
+  EXPECT_EQ(run.step("bind")->getObject("facts")->getValue<std::string>("mechanism"),
+            "SASL EXTERNAL");
+  EXPECT_EQ(run.step("users")->getObject("facts")->getValue<int>("entries"), kUserEntries);
+}
+
+TEST_F(TestConnectionTest, PlainLdapPassesAndSaysNothingIsEncrypted) {
+  SourceSetup s;
+  s.url = slapd_->ldap_url();
+  write_config({s});
+  const CtlRun run = test_connection({});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.step_names(), (std::vector<std::string>{"dns", "tcp", "connect", "bind", "base",
+                                                        "users", "groups", "controls"}));
+  EXPECT_NE(run.detail("connect").find("in clear"), std::string::npos) << run.detail("connect");
+  EXPECT_FALSE(run.step("connect")->getObject("facts")->getValue<bool>("tls"));
+  EXPECT_EQ(run.step("bind")->getObject("facts")->getValue<int>("ssf"), 0);
 }
 
 TEST_F(TestConnectionTest, WrongCaFailsAtTlsNamedAsAnUnknownCa) {
