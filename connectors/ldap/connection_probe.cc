@@ -125,7 +125,7 @@ ConnectionReport LdapConnectionProbe::run() const {
   if (!network.empty() && !step("tcp", [&](ConnectionStep& s) {
         std::vector<std::string> lines;
         for (std::size_t i = 0; i < network.size(); ++i) {
-          std::optional<Error> last;
+          std::vector<std::string> refusals;  // one per address tried, as the system says
           const NetworkAddress* reached = nullptr;
           for (const auto& address : resolved[i]) {
             auto connected = try_tcp_connect(address, network[i].port, timeout);
@@ -133,11 +133,11 @@ ConnectionReport LdapConnectionProbe::run() const {
               reached = &address;
               break;
             }
-            last = connected.error();
+            refusals.push_back(connected.error().message);
           }
           if (!reached)
-            return failed(s, fmt::format("cannot connect to {} ({}): {}", network[i].host,
-                                         network[i].url, last ? last->message : "no address"));
+            return failed(s, fmt::format("cannot connect to {}: {}", network[i].url,
+                                         fmt::join(refusals, "; ")));
           lines.push_back(fmt::format("{} port {} open", reached->text, network[i].port));
         }
         s.detail = fmt::format("{}", fmt::join(lines, "; "));
