@@ -71,6 +71,7 @@ class CommandLine {
   void add_association_verbs();
   void add_audit_verbs();
   void add_history_verbs();
+  void add_test_connection_verbs();
   void add_association_target(CLI::App* verb, AssociationArgs& args);
   int refuse(const CLI::ParseError& e);
 
@@ -84,6 +85,7 @@ class CommandLine {
   AuditArgs audit_;
   HistoryArgs history_;
   ShowArgs show_;
+  TestConnectionArgs test_connection_;
   std::vector<CLI::Option*> audit_filters_;
 };
 
@@ -106,6 +108,7 @@ CommandLine::CommandLine(Context& ctx) : ctx_(ctx) {
   add_association_verbs();
   add_audit_verbs();
   add_history_verbs();
+  add_test_connection_verbs();
 }
 
 CLI::App* CommandLine::add_verb(CLI::App& parent, const char* name, const char* about,
@@ -237,6 +240,14 @@ void CommandLine::add_history_verbs() {
   show->add_option("REVISION", show_.revision, "a revision number (see 'history')")
       ->required()
       ->check(whole_number("a revision number"));
+}
+
+void CommandLine::add_test_connection_verbs() {
+  add_verb(app_, "test-connection",
+           "Test each directory source step by step: DNS, TCP, TLS, bind, base, counts, controls.",
+           [this] { return cmd_test_connection(ctx_, test_connection_); })
+      ->add_option("SOURCE", test_connection_.source,
+                   "a configured source's name (default: every source)");
 }
 
 int CommandLine::run(int argc, const char* const* argv) {

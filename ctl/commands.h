@@ -50,6 +50,11 @@ struct ShowArgs {
   std::int64_t revision = 0;
 };
 
+// test-connection: one source by name, else every configured source.
+struct TestConnectionArgs {
+  std::optional<std::string> source;
+};
+
 int cmd_check_config(Context&);
 int cmd_plan(Context&);
 int cmd_sync(Context&, const SyncArgs&);
@@ -64,5 +69,6 @@ int cmd_audit(Context&, const AuditArgs&);
 int cmd_history(Context&, const HistoryArgs&);
 int cmd_show(Context&, const ShowArgs&);
 int cmd_audit_verify(Context&);
+int cmd_test_connection(Context&, const TestConnectionArgs&);
 
 }  // namespace trustgate::ctl

@@ -106,8 +106,33 @@ Error LdapConnection::error(const std::string& code, const std::string& what, in
                                  diag.empty() ? "" : fmt::format(" ({})", diag))};
 }
 
-Result<LdapConnection> LdapConnection::open(const LdapSourceOptions& options) {
-  const bool ldaps = starts_with_ci(options.url, "ldaps://");
+namespace {
+
+bool is_ldaps(const LdapSourceOptions& options) { return starts_with_ci(options.url, "ldaps://"); }
+
+bool verifying_tls(const LdapSourceOptions& options) {
+  return options.tls_verify && (is_ldaps(options) || options.start_tls);
+}
+
+Error tls_error(const LdapSourceOptions& options, int code, const std::string& diag) {
+  return Error{"ldap.tls",
+               fmt::format("source {}: TLS certificate verification failed for {}: the server's "
+                           "certificate is not trusted by {} or not issued for this host name "
+                           "(libldap: {}{})",
+                           options.name, options.url,
+                           options.ca_file.empty() ? std::string("the system CAs")
+                                                   : fmt::format("ca_file '{}'", options.ca_file),
+                           ldap_err2string(code), diag.empty() ? "" : fmt::format(", {}", diag))};
+}
+
+bool no_connection(int rc) {
+  return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT;
+}
+
+}  // namespace
+
+Result<LdapConnection> LdapConnection::connect(const LdapSourceOptions& options) {
+  const bool ldaps = is_ldaps(options);
   if (!starts_with_ci(options.url, "ldap://") && !ldaps && !starts_with_ci(options.url, "ldapi://"))
     return fail("ldap.config", fmt::format("source {}: url must start with ldap://, ldaps:// or "
                                            "ldapi://, got '{}'",
@@ -121,33 +146,34 @@ Result<LdapConnection> LdapConnection::open(const LdapSourceOptions& options) {
   if (!ld) return std::unexpected(setup_error);
   LdapConnection conn(std::move(ld), options.url, options.timeout);
   LDAP* h = conn.get();
-  if (!options.tls_verify && (ldaps || options.start_tls))
-    spdlog::warn("ldap source {}: TLS certificate verification is OFF", options.name);
-
-  const bool verifying_tls = options.tls_verify && (ldaps || options.start_tls);
-  auto tls_error = [&](int code, const std::string& diag) {
-    return Error{"ldap.tls",
-                 fmt::format("source {}: TLS certificate verification failed for {}: the server's "
-                             "certificate is not trusted by {} or not issued for this host name "
-                             "(libldap: {}{})",
-                             options.name, options.url,
-                             options.ca_file.empty() ? std::string("the system CAs")
-                                                     : fmt::format("ca_file '{}'", options.ca_file),
-                             ldap_err2string(code), diag.empty() ? "" : fmt::format(", {}", diag))};
-  };
 
   int rc = LDAP_SUCCESS;
   if (options.start_tls) {
     rc = ldap_start_tls_s(h, nullptr, nullptr);
     if (rc != LDAP_SUCCESS) {
       const std::string diag = conn.diagnostic();
-      if (verifying_tls && handshake_works_without_verification(options))
-        return std::unexpected(tls_error(rc, diag));
+      if (verifying_tls(options) && handshake_works_without_verification(options))
+        return std::unexpected(tls_error(options, rc, diag));
       return std::unexpected(
           conn.error(rc == LDAP_SERVER_DOWN ? "ldap.connect" : "ldap.tls", "StartTLS", rc));
     }
+    return conn;
   }
+  // The connection (and the ldaps:// handshake) now rather than at the bind.
+  rc = ldap_connect(h);
+  if (rc != LDAP_SUCCESS) {
+    const std::string diag = conn.diagnostic();
+    if (ldaps && verifying_tls(options) && handshake_works_without_verification(options))
+      return std::unexpected(tls_error(options, rc, diag));
+    return std::unexpected(conn.error(no_connection(rc) ? "ldap.connect" : "ldap.tls",
+                                      ldaps ? "connect (TLS)" : "connect", rc));
+  }
+  return conn;
+}
 
+Result<void> LdapConnection::bind(const LdapSourceOptions& options) {
+  LDAP* h = get();
+  int rc = LDAP_SUCCESS;
   if (options.sasl_external) {
     // An empty initial response: "authorise as the identity the transport established".
     berval empty{0, const_cast<char*>("")};
@@ -158,20 +184,25 @@ Result<LdapConnection> LdapConnection::open(const LdapSourceOptions& options) {
     rc = ldap_sasl_bind_s(h, options.bind_dn.empty() ? nullptr : options.bind_dn.c_str(),
                           LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
   }
-  if (rc != LDAP_SUCCESS) {
-    const std::string diag = conn.diagnostic();
-    const bool no_connection =
-        rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT;
-    if (no_connection && ldaps && verifying_tls && handshake_works_without_verification(options))
-      return std::unexpected(tls_error(rc, diag));
-    if (no_connection) return std::unexpected(conn.error("ldap.connect", "connect", rc));
-    return std::unexpected(conn.error("ldap.bind",
-                                      options.sasl_external
-                                          ? std::string("SASL EXTERNAL bind")
-                                          : fmt::format("bind as '{}'", options.bind_dn),
-                                      rc));
-  }
-  read_ahead(h);
+  if (rc == LDAP_SUCCESS) return {};
+  const std::string diag = diagnostic();
+  if (no_connection(rc) && is_ldaps(options) && verifying_tls(options) &&
+      handshake_works_without_verification(options))
+    return std::unexpected(tls_error(options, rc, diag));
+  if (no_connection(rc)) return std::unexpected(error("ldap.connect", "connect", rc));
+  return std::unexpected(error("ldap.bind",
+                               options.sasl_external ? std::string("SASL EXTERNAL bind")
+                                                     : fmt::format("bind as '{}'", options.bind_dn),
+                               rc));
+}
+
+Result<LdapConnection> LdapConnection::open(const LdapSourceOptions& options) {
+  auto conn = connect(options);
+  if (!conn) return conn;
+  if (!options.tls_verify && (is_ldaps(options) || options.start_tls))
+    spdlog::warn("ldap source {}: TLS certificate verification is OFF", options.name);
+  if (auto bound = conn->bind(options); !bound) return std::unexpected(bound.error());
+  read_ahead(conn->get());
   spdlog::debug("ldap source {}: connected to {}", options.name, options.url);
   return conn;
 }

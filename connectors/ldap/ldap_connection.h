@@ -19,6 +19,14 @@ class LdapConnection {
   // "ldap.connect" (server unreachable), "ldap.bind" (credentials refused).
   static Result<LdapConnection> open(const LdapSourceOptions& options);
 
+  // open() in its two steps, for a connection test that times and reports each. connect():
+  // the connection and its TLS (the StartTLS exchange, or the ldaps:// handshake), no bind;
+  // errors "ldap.config", "ldap.tls", "ldap.connect" as open(). bind(): the configured bind
+  // on it; errors "ldap.tls" (an ldaps:// handshake done only now), "ldap.connect",
+  // "ldap.bind".
+  static Result<LdapConnection> connect(const LdapSourceOptions& options);
+  Result<void> bind(const LdapSourceOptions& options);
+
   LDAP* get() const { return ld_.get(); }
   const std::string& url() const { return url_; }
   std::chrono::seconds timeout() const { return timeout_; }

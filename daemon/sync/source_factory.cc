@@ -8,9 +8,8 @@
 #include "connectors/ldif/ldif_source.h"
 
 namespace trustgate {
-namespace {
 
-std::unique_ptr<DirectorySource> make_ldif(const SourceConfig& c) {
+LdifSourceOptions ldif_source_options(const SourceConfig& c) {
   LdifSourceOptions o;
   o.name = c.name;
   o.path = c.file_path;
@@ -27,10 +26,10 @@ std::unique_ptr<DirectorySource> make_ldif(const SourceConfig& c) {
   o.disabled_values = c.users.disabled_values;
   o.member_attrs = c.groups.member_attrs;
   o.member_uid_attr = c.groups.member_uid_attr;
-  return std::make_unique<LdifSource>(std::move(o));
+  return o;
 }
 
-Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c, const Clock& clock) {
+Result<LdapSourceOptions> ldap_source_options(const SourceConfig& c) {
   LdapSourceOptions o;
   o.name = c.name;
   o.url = c.url;
@@ -49,6 +48,19 @@ Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c, const 
   o.users = c.users;
   o.groups = c.groups;
   o.incremental = c.incremental;
+  return o;
+}
+
+namespace {
+
+std::unique_ptr<DirectorySource> make_ldif(const SourceConfig& c) {
+  return std::make_unique<LdifSource>(ldif_source_options(c));
+}
+
+Result<std::unique_ptr<DirectorySource>> make_ldap(const SourceConfig& c, const Clock& clock) {
+  auto options = ldap_source_options(c);
+  if (!options) return std::unexpected(options.error());
+  LdapSourceOptions o = std::move(*options);
   // AD: uSNChanged polling pinned to one DC; the sync loop schedules the full reconcile.
   if (c.type == "ad") {
     return make_ad_source(std::move(o), clock,
