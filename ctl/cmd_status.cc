@@ -94,10 +94,19 @@ int cmd_status(Context& ctx) {
     if (health->has("reason")) ctx.out << " (" << health->getValue<std::string>("reason") << ")";
     ctx.out << '\n';
     if (auto sync = health->getObject("sync")) {
-      ctx.out << "sync:                "
-              << (sync->optValue<bool>("in_progress", false) ? "running, " : "idle, last ")
-              << sync->optValue<std::size_t>("entries_read", 0) << " entries read, last outcome "
-              << sync->optValue<std::string>("last_outcome", "none") << '\n';
+      // As the daemon's STATUS line puts it (progress_text), from the figures /healthz gives.
+      const bool running = sync->optValue<bool>("in_progress", false);
+      ctx.out << "sync:                " << (running ? "running, " : "idle, last ")
+              << sync->optValue<std::size_t>("entries_read", 0);
+      if (!sync->isNull("expected_entries") && sync->has("expected_entries"))
+        ctx.out << " of ~" << sync->getValue<std::size_t>("expected_entries");
+      ctx.out << " entries read";
+      if (running) {
+        ctx.out << ", " << sync->optValue<std::size_t>("entries_per_second", 0) << "/s";
+        if (sync->has("eta_seconds") && !sync->isNull("eta_seconds"))
+          ctx.out << ", about " << sync->getValue<std::size_t>("eta_seconds") << " s left";
+      }
+      ctx.out << ", last outcome " << sync->optValue<std::string>("last_outcome", "none") << '\n';
     }
   } else {
     ctx.out << "daemon:              not reachable on " << config->http.listen << '\n';

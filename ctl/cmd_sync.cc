@@ -2,7 +2,10 @@
 // safety checks refuse the pass (plan: would refuse it), so a script can tell.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "ctl/commands.h"
+#include "ctl/progress_view.h"
 #include "daemon/sync/source_factory.h"
 #include "daemon/sync/sync_engine.h"
 #include "daemon/sync/sync_report.h"
@@ -26,12 +29,13 @@ int run_pass(Context& ctx, bool apply, bool allow_mass_removal) {
   request.apply = apply;
   request.allow_mass_removal = allow_mass_removal;
   request.applied_by = ctx.operator_id();
+  std::optional<ProgressView> view;
   if (!ctx.json) {
-    request.progress = [&ctx](std::size_t n) {
-      if (n % 10000 == 0) ctx.err << "  ... " << n << " entries read\n";
-    };
+    view.emplace(ctx.err, ctx.err_is_terminal(), ctx.clock, engine.expected_entries());
+    request.progress = [&view](std::size_t n) { view->update(n); };
   }
   auto outcome = engine.run(request);
+  if (view) view->finish();
   if (!outcome) {
     return ctx.fail(kExitUnavailable, "sync failed, nothing applied: " + outcome.error().message);
   }

@@ -29,6 +29,8 @@ std::string Context::operator_id() const {
          (user != nullptr && *user != '\0' ? user : std::to_string(getuid()));
 }
 
+bool Context::err_is_terminal() const { return &err == &std::cerr && isatty(STDERR_FILENO) == 1; }
+
 int Context::fail(int code, std::string_view message) const {
   err << "trustgatectl: " << message << '\n';
   return code;

@@ -31,6 +31,9 @@ struct Context {
   OrExit<Config> load() const;
   // Opens the store named by the config; prints why and gives kExitUnavailable when it cannot.
   OrExit<std::unique_ptr<Store>> open_store(const Config& config) const;
+  // Whether `err` is the process's stderr and that is a terminal (a progress bar is drawn
+  // there; a pipe or the journal gets plain lines).
+  bool err_is_terminal() const;
   // Prints "trustgatectl: <message>" and returns `code`.
   int fail(int code, std::string_view message) const;
 };

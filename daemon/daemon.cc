@@ -196,7 +196,7 @@ void Daemon::publish_status() {
   if (snap && api_ && !ready_sent_.exchange(true)) deps_.notifier.ready();
   std::string line;
   if (!snap) {
-    line = s.in_progress ? fmt::format("first sync running: {} entries read", s.entries_read)
+    line = s.in_progress ? "first sync running: " + progress_text(s.progress)
                          : "waiting for a first successful sync";
   } else {
     const std::int64_t last =
@@ -205,7 +205,7 @@ void Daemon::publish_status() {
                        snap->model().users.size(), snap->model().institutions.size(),
                        last ? fmt::format("{} s ago", unix_seconds(deps_.clock.now()) - last)
                             : std::string("never"));
-    if (s.in_progress) line += fmt::format(", syncing ({} entries read)", s.entries_read);
+    if (s.in_progress) line += ", syncing (" + progress_text(s.progress) + ")";
   }
   if (s.degraded) line += ", DEGRADED: " + s.degraded_reason;
   deps_.notifier.status(line);

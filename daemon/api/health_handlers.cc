@@ -1,6 +1,8 @@
 // GET /healthz (process alive), GET /readyz (a snapshot is served), GET /metrics. The first two
 // are written straight out (json_writer.h): load balancers ask for them all the time.
 // Unauthenticated: they reveal no user data.
+#include <cmath>
+
 #include "daemon/api/api_context.h"
 #include "daemon/http/api_json.h"
 #include "daemon/http/json_writer.h"
@@ -21,7 +23,19 @@ void add_health_routes(Router& router, ApiContext& ctx) {
     if (ctx.sync_status) {
       w.key("sync").begin_object();
       w.key("in_progress").value(s.in_progress);
-      w.key("entries_read").value(static_cast<std::int64_t>(s.entries_read));
+      // The pass's progress, as the STATUS line and the journal give it (sync_progress.h).
+      const SyncProgress& p = s.progress;
+      w.key("entries_read").value(static_cast<std::int64_t>(p.entries_read));
+      w.key("expected_entries");
+      p.expected_entries ? w.value(static_cast<std::int64_t>(*p.expected_entries)) : w.null();
+      w.key("entries_per_second")
+          .value(static_cast<std::int64_t>(std::llround(p.entries_per_second())));
+      w.key("eta_seconds");
+      if (auto eta = p.eta_seconds(); eta && s.in_progress) {
+        w.value(static_cast<std::int64_t>(std::ceil(*eta)));
+      } else {
+        w.null();
+      }
       w.key("last_outcome").value(s.last_outcome);
       w.key("last_success_at").value(static_cast<std::int64_t>(s.last_success_at));
       w.key("passes").value(static_cast<std::int64_t>(s.passes));

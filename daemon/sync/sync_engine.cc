@@ -290,4 +290,9 @@ Result<SyncOutcome> SyncEngine::run(const SyncRequest& request) {
   return outcome;
 }
 
+std::optional<std::size_t> SyncEngine::expected_entries() {
+  auto n = store_.last_entries_read();
+  return n ? *n : std::nullopt;
+}
+
 }  // namespace trustgate

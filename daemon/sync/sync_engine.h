@@ -86,6 +86,9 @@ class SyncEngine {
   // first do not carry it, so the caller saves it when idle and before stopping; a crash in
   // between resumes from an older state, which the directory then brings up to date.
   Result<bool> save_resume_state();
+  // How many entries the last successful pass read: the next pass's expected total (none
+  // before the first success, or when the store cannot say).
+  std::optional<std::size_t> expected_entries();
   // The store's checkpoint(): for after an applied revision is served.
   Result<void> checkpoint_store() { return store_.checkpoint(); }
 

@@ -132,27 +132,34 @@ void SyncLoop::pass() {
     sources_[i]->reconcile();
     next_reconcile_[i] = now + options_.reconcile[i];
   }
+  const auto expected = engine_.expected_entries();
   {
     std::lock_guard lock(mutex_);
     status_.in_progress = true;
-    status_.entries_read = 0;
+    meter_.start(clock_.steady_now(), expected);
+    status_.progress = meter_.current();
     status_.last_attempt_at = unix_seconds(clock_.now());
   }
   SyncRequest request;
   request.max_user_lines = kHistoryUserLines;  // for the history; the loop logs the summary
-  request.progress = [this](std::size_t n) {
-    std::size_t before;
+  LineThrottle journal(options_.progress_log_interval);  // GUARDED_BY(mutex_)
+  (void)journal.due(clock_.steady_now());  // the first line after one interval, not at once
+  request.progress = [this, &journal](std::size_t n) {
+    const auto now = clock_.steady_now();
+    SyncProgress progress;
+    bool log = false;
     {
       std::lock_guard lock(mutex_);
-      before = status_.entries_read;
-      status_.entries_read = n;
-      heartbeat_ = clock_.steady_now();
+      progress = status_.progress = meter_.update(n, now);
+      heartbeat_ = now;
+      log = journal.due(now);
     }
-    if (n / 10000 > before / 10000) spdlog::info("sync: {} entries read so far", n);
+    if (log) spdlog::info("sync: {}", progress_text(progress));
   };
   auto result = engine_.run(request);
   std::unique_lock lock(mutex_);
   status_.in_progress = false;
+  status_.progress = meter_.current();
   status_.passes++;
   if (!result) {
     status_.failed_passes++;
@@ -164,7 +171,7 @@ void SyncLoop::pass() {
     return;
   }
   const SyncOutcome& outcome = *result;
-  status_.entries_read = outcome.entries_read;
+  status_.progress = meter_.update(outcome.entries_read, clock_.steady_now());
   status_.malformed_entries = outcome.malformed_entries;
   status_.last_outcome = std::string(to_string(outcome.kind));
   if (outcome.kind == SyncOutcome::Kind::Refused) {

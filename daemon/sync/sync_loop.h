@@ -30,6 +30,8 @@ class SyncLoop {
     // always saved on stop). Saving a large directory's state takes a while; a change that
     // arrives meanwhile waits for it.
     std::chrono::milliseconds state_save_interval{std::chrono::seconds(60)};
+    // How often, at most, a running pass logs its progress to the journal.
+    std::chrono::milliseconds progress_log_interval{std::chrono::seconds(10)};
   };
   // Called (on the loop's thread) after every pass that wrote a revision.
   using OnApplied = std::function<void(const SyncOutcome&)>;
@@ -75,6 +77,7 @@ class SyncLoop {
   // When each source's next reconcile is due (max: never); loop thread only.
   std::vector<std::chrono::steady_clock::time_point> next_reconcile_;
   std::chrono::steady_clock::time_point last_state_save_{};  // loop thread only
+  ProgressMeter meter_;                                      // GUARDED_BY(mutex_)
   std::vector<std::jthread> threads_;
 };
 

@@ -118,6 +118,32 @@ TEST_F(SyncLoopTest, TheLoopListsAFewChangingUsersForTheHistory) {
   EXPECT_EQ(store_->revision_changes(1).value().size(), 2u);
 }
 
+TEST_F(SyncLoopTest, APassExpectsTheEntriesTheLastSuccessfulPassRead) {
+  // 3 users and 1 group: 4 entries.
+  FakeSource source("fake", snapshot("fake", {make_user("a"), make_user("b"), make_user("c")},
+                                     {make_group("Staff", {user_dn("a")})}));
+  SyncEngine engine(mapping_, safety_, {&source}, *store_, clock_);
+  std::atomic<int> applied{0};
+  SyncLoop loop(engine, {&source}, clock_, {.interval = std::chrono::hours(1), .batch = 20ms},
+                [&](const SyncOutcome&) { ++applied; });
+  loop.start();
+  ASSERT_TRUE(eventually([&] { return applied == 1 && !loop.status().in_progress; }));
+  SyncProgress first = loop.status().progress;
+  EXPECT_EQ(first.entries_read, 4u);
+  EXPECT_FALSE(first.expected_entries);  // nothing read before
+  // The next pass, reading one user more, expects what the first read.
+  source.set_snapshot(snapshot("fake",
+                               {make_user("a"), make_user("b"), make_user("c"), make_user("d")},
+                               {make_group("Staff", {user_dn("a"), user_dn("d")})}));
+  ASSERT_TRUE(eventually([&] { return applied == 2 && !loop.status().in_progress; }));
+  loop.stop();
+  SyncProgress second = loop.status().progress;
+  EXPECT_EQ(second.entries_read, 5u);
+  ASSERT_TRUE(second.expected_entries);
+  EXPECT_EQ(*second.expected_entries, 4u);
+  EXPECT_EQ(engine.expected_entries(), std::optional<std::size_t>(5));
+}
+
 // The database file holds every page of the store: nothing waits in the write-ahead log.
 bool checkpointed(Store& store, const std::filesystem::path& file) {
   const auto pages = store.with_db([](SQLite::Database& db) {

@@ -5,13 +5,15 @@
 #include <optional>
 #include <string>
 
+#include "daemon/sync/sync_progress.h"
+
 namespace trustgate {
 
 struct SyncStatus {
   bool degraded = false;        // the last pass failed or was refused
   std::string degraded_reason;  // for humans (health, metrics, STATUS=)
   bool in_progress = false;
-  std::size_t entries_read = 0;      // so far in the running pass, or in the last one
+  SyncProgress progress;             // of the running pass, or of the last one
   std::string last_outcome;          // "applied", "unchanged", "refused", "failed"
   std::int64_t last_success_at = 0;  // unix seconds, 0 = never
   std::int64_t last_attempt_at = 0;

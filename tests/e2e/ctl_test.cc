@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "tests/e2e/ctl_fixture.h"
 
@@ -77,6 +78,43 @@ TEST(CtlTest, SyncOnceAppliesThenReportsNoChange) {
   EXPECT_EQ(parsed->getValue<int>("revision"), 1);
   EXPECT_EQ(parsed->getValue<int>("users"), 5);
   EXPECT_GT(parsed->getValue<long>("last_sync_success"), 0);
+}
+
+// Progress goes to stderr (stdout carries the outcome): from a pipe, no bar, a closing line with
+// the count; the second pass expects what the first read.
+TEST(CtlTest, SyncReportsWhatItReadAgainstTheLastPassOnStderr) {
+  CtlFixture f;
+  auto first = f.ctl({"sync", "--once"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  // The count is the source's users and groups; the second pass must expect the same.
+  std::smatch m;
+  const std::regex read(R"(read (\d+) entries in [0-9.]+ s \(\d+/s\))");
+  ASSERT_TRUE(std::regex_search(first.err, m, read)) << first.err;
+  const std::string count = m[1];
+  EXPECT_FALSE(contains(first.err, "expected")) << first.err;  // no earlier pass
+  EXPECT_FALSE(contains(first.err, "\r")) << "a bar on a pipe";
+  EXPECT_FALSE(contains(first.out, "entries in")) << first.out;
+  auto second = f.ctl({"sync", "--once"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_TRUE(contains(second.err, "read " + count + " entries in")) << second.err;
+  EXPECT_TRUE(contains(second.err, "~" + count + " expected from the last pass")) << second.err;
+  // --json: stdout is one document, and no progress at all.
+  auto json = f.ctl({"--json", "plan"});
+  EXPECT_FALSE(contains(json.err, "entries in")) << json.err;
+}
+
+// On a terminal (a pty from script(1)) the closing line is written over the bar's line (the bar
+// itself shows only when reading takes longer than a tenth of a second: ProgressViewTest).
+TEST(CtlTest, SyncOnATerminalWritesOverTheBarLine) {
+  CtlFixture f;
+  ASSERT_EQ(f.ctl({"sync", "--once"}).exit_code, 0);
+  auto r = run_command({"script", "-qec",
+                        std::string(TRUSTGATECTL_BIN) + " --config " + f.config().string() +
+                            " sync --once 2>&1 >/dev/null",
+                        "/dev/null"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "\r\033[Kread ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "expected from the last pass")) << r.out;
 }
 
 TEST(CtlTest, ExplainNamesThePreconditionsAndThePath) {
